@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The installed `keyport` command: runs the bundled CLI (npm run build:cli makes it).
+const path = require('node:path');
+const fs = require('node:fs');
+const bundle = path.join(__dirname, '..', 'out', 'cli', 'keyport.js');
+if (!fs.existsSync(bundle)) {
+  process.stderr.write('Keyport CLI is not built yet: run `npm run build:cli` in the Keyport folder.\n');
+  process.exit(1);
+}
+require(bundle);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs Keyport's real test bed on Debian 12 / Ubuntu 22.04+ (run as root or with sudo).
+# Every backend the tests use comes from here: keychain (gnome-keyring over D-Bus), PKCS#11
+# (SoftHSM2, swtpm + tpm2-abrmd + tpm2-pkcs11, OpenSC), TLS peers, PKCS#12 makers, Chromium.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+PACKAGES=(
+  # build: keytar compiles against libsecret; pkcs11js against node's headers
+  build-essential python3 pkg-config libsecret-1-dev
+  # OS keychain: Secret Service over a private D-Bus session
+  dbus gnome-keyring libsecret-tools
+  # PKCS#11: SoftHSM2, the TPM stack, OpenSC, smartcard reader emulation
+  softhsm2 opensc pcscd vsmartcard-vpcd
+  swtpm swtpm-tools tpm2-abrmd tpm2-tools libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools
+  # TLS peers and PKCS#12 makers
+  openssl gnutls-bin nginx-light golang-go default-jre-headless libnss3-tools
+  stunnel4 libengine-pkcs11-openssl
+  # UI tests
+  chromium
+)
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
