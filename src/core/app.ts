@@ -5,9 +5,15 @@ import { Registry } from './identities/registry';
 import { KeychainKeyStore, type KeychainApi } from './keystores/keychain';
 import { Pkcs11KeyStore, type PinSource } from './keystores/pkcs11';
 import type { KeyRef, KeyStore, Signer } from './keystores/types';
+import { parseCertificate } from './pki/certificate';
+import { createCsr } from './pki/csr';
+import { encodePem } from './pki/pem';
 import type { KeyportServices } from './services';
 import { TokenHostClient } from './tokenhost/client';
-import { tokenModuleView, tokenIdentities } from './identities/token-identities';
+import { findByIdOrLabel } from './identities/lookup';
+import type { IdentityRecord } from './identities/schema';
+import { TOKEN_ID_PREFIX, tokenIdentityRecords, tokenModuleView } from './identities/token-identities';
+import { identityView } from './identities/view';
 
 /** How to open Keyport's core: where state lives and which PKCS#11 modules to load. */
 export interface KeyportOptions {
@@ -34,6 +40,7 @@ export class Keyport implements KeyportServices {
   readonly identities: IdentityService;
   private keychainStore?: KeychainKeyStore;
   private pkcs11Store?: Pkcs11KeyStore;
+  private listingStore?: Pkcs11KeyStore;
   private host?: TokenHostClient;
 
   constructor(private readonly options: KeyportOptions) {
@@ -46,21 +53,41 @@ export class Keyport implements KeyportServices {
   }
 
   async listIdentities(): Promise<IdentityView[]> {
-    const stored = await this.identities.list();
-    if (this.modules.length === 0) return stored;
-    const known = new Set(stored.map((i) => i.fingerprintSha256));
-    const onTokens = await tokenIdentities(this.pkcs11());
-    return [...stored, ...onTokens.filter((i) => !known.has(i.fingerprintSha256))];
+    return (await this.allRecords()).map((r) => identityView(r));
   }
 
   async showIdentity(id: string): Promise<IdentityView & { chainPem: string }> {
-    const record = await this.identities.get(id);
-    const view = (await this.identities.list()).find((i) => i.id === record.id)!;
-    return { ...view, chainPem: await this.identities.chainPem(record.id) };
+    const record = await this.record(id);
+    return { ...identityView(record), chainPem: chainToPem(record) };
   }
 
-  removeIdentity(id: string): Promise<void> {
-    return this.identities.remove(id);
+  async removeIdentity(id: string): Promise<void> {
+    const record = await this.record(id);
+    if (record.id.startsWith(TOKEN_ID_PREFIX)) {
+      throw new KeyportError(
+        'KEYPORT_EXPORT_NOT_ALLOWED',
+        `Identity ${record.id} lives on token "${tokenName(record)}" and was not made by Keyport; delete it with the token's own tools.`,
+      );
+    }
+    await this.identities.remove(record.id);
+  }
+
+  /** The chain as PEM, leaf first. */
+  async chainPem(id: string): Promise<string> {
+    return chainToPem(await this.record(id));
+  }
+
+  /** A fresh CSR signed by the identity's key, with its current subject and SANs (to renew elsewhere). */
+  async csrFor(id: string): Promise<string> {
+    const record = await this.record(id);
+    const leaf = parseCertificate(Buffer.from(record.chain[0]!, 'base64'));
+    const signer = await (await this.storeFor(record.key)).signer(record.key);
+    return createCsr({ subject: leaf.subject, sans: leaf.sans, signer });
+  }
+
+  /** One identity by id, id prefix or label: stored ones first, then those found on tokens. */
+  async record(query: string): Promise<IdentityRecord> {
+    return findByIdOrLabel(await this.allRecords(), query, 'identity');
   }
 
   async listTokens(): Promise<TokenModuleView[]> {
@@ -70,7 +97,7 @@ export class Keyport implements KeyportServices {
 
   /** The signer of an identity's key, for the TLS client. */
   async signerFor(id: string): Promise<{ signer: Signer; chain: Buffer[] }> {
-    const record = await this.identities.get(id);
+    const record = await this.record(id);
     const store = await this.storeFor(record.key);
     return { signer: await store.signer(record.key), chain: record.chain.map((c) => Buffer.from(c, 'base64')) };
   }
@@ -83,6 +110,22 @@ export class Keyport implements KeyportServices {
 
   async close(): Promise<void> {
     await this.host?.close();
+  }
+
+  /** Registry identities plus, when modules are configured, those on tokens not already registered. */
+  private async allRecords(): Promise<IdentityRecord[]> {
+    const { identities } = await this.registry.read();
+    if (this.modules.length === 0) return identities;
+    const known = new Set(identities.map((r) => r.chain[0]));
+    const onTokens = await tokenIdentityRecords(this.pkcs11Listing());
+    return [...identities, ...onTokens.filter((r) => !known.has(r.chain[0]))];
+  }
+
+  /** A view of the tokens that never asks for a PIN: listing must not prompt. */
+  private pkcs11Listing(): Pkcs11KeyStore {
+    this.pkcs11();
+    this.listingStore ??= new Pkcs11KeyStore({ host: this.host!, modules: this.modules, pin: NO_PIN });
+    return this.listingStore;
   }
 
   private pkcs11(): Pkcs11KeyStore {
@@ -109,4 +152,12 @@ export class Keyport implements KeyportServices {
       },
     };
   }
+}
+
+function chainToPem(record: IdentityRecord): string {
+  return record.chain.map((c) => encodePem('CERTIFICATE', Buffer.from(c, 'base64'))).join('');
+}
+
+function tokenName(record: IdentityRecord): string {
+  return record.key.kind === 'pkcs11' ? record.key.token : 'keychain';
 }

@@ -65,7 +65,7 @@ export function registerIdentityCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action<{ json?: boolean }>(async ([id], opts, k) => {
-        const record = await k.identities.get(id!);
+        const record = await k.record(id!);
         await k.removeIdentity(record.id);
         print({ removed: record.id }, opts.json === true, () => `Removed ${record.id} (${record.label}) and its key.\n`);
       }),

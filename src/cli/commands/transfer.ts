@@ -45,7 +45,7 @@ export function registerTransferCommands(program: Command): void {
         if (o.chain === o.csr) {
           throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Say what to export: --chain or --csr.');
         }
-        const pem = o.chain ? await k.identities.chainPem(id!) : await k.identities.csrFor(id!);
+        const pem = o.chain ? await k.chainPem(id!) : await k.csrFor(id!);
         if (o.out) await fs.writeFile(o.out, pem);
         else process.stdout.write(pem);
       }),

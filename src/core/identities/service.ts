@@ -1,15 +1,12 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { KeyportError } from '../../shared/errors';
-import type { IdentityView } from '../../shared/identity';
 import type { KeyAlgorithm, KeyRef, KeyStore } from '../keystores/types';
 import { parseCertificate } from '../pki/certificate';
 import { orderChain } from '../pki/chain';
 import { createCsr } from '../pki/csr';
-import { encodePem } from '../pki/pem';
 import { findByIdOrLabel } from './lookup';
 import type { Registry } from './registry';
 import type { IdentityRecord } from './schema';
-import { identityView } from './view';
 
 /** Where a new key goes: the OS keychain or a PKCS#11 token by label. */
 export type KeyDestination = { kind: 'keychain' } | { kind: 'pkcs11'; token: string };
@@ -40,27 +37,9 @@ export class IdentityService {
     private readonly stores: StoreResolver,
   ) {}
 
-  async list(): Promise<IdentityView[]> {
-    const { identities } = await this.registry.read();
-    return identities.map((r) => identityView(r));
-  }
-
   async get(query: string): Promise<IdentityRecord> {
     const { identities } = await this.registry.read();
     return findByIdOrLabel(identities, query, 'identity');
-  }
-
-  /** The chain as PEM, leaf first. */
-  async chainPem(query: string): Promise<string> {
-    return (await this.get(query)).chain.map((c) => encodePem('CERTIFICATE', Buffer.from(c, 'base64'))).join('');
-  }
-
-  /** A fresh CSR for an identity's key with its current subject and SANs (for renewal elsewhere). */
-  async csrFor(query: string): Promise<string> {
-    const record = await this.get(query);
-    const leaf = parseCertificate(Buffer.from(record.chain[0]!, 'base64'));
-    const signer = await (await this.stores.store(record.key)).signer(record.key);
-    return createCsr({ subject: leaf.subject, sans: leaf.sans, signer });
   }
 
   /** Stores the key, then records the identity; if recording fails the key is deleted again. */

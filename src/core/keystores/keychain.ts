@@ -15,6 +15,9 @@ export interface KeychainApi {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
+/** Account of the short-lived item that tells a locked keychain from a missing key. */
+const PROBE_ACCOUNT = 'keyport-lock-probe';
+
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 /**
@@ -64,12 +67,24 @@ export class KeychainKeyStore implements KeyStore {
     const keyId = keychainId(ref);
     const secret = await this.call('read the key', () => this.api.getPassword(KEYCHAIN_SERVICE, keyId));
     if (secret === null) {
+      await this.failIfLocked();
       throw new KeyportError(
         'KEYPORT_KEYCHAIN_KEY_MISSING',
         `The private key ${keyId} is no longer in the OS keychain (service "${KEYCHAIN_SERVICE}"); remove this identity and import it again.`,
       );
     }
     return createPrivateKey({ key: Buffer.from(secret, 'base64'), format: 'der', type: 'pkcs8' });
+  }
+
+  /**
+   * libsecret answers "not found" for items of a locked collection, so a missing key may be a locked
+   * keychain. Writing a probe item tells them apart: a locked collection refuses it.
+   */
+  private async failIfLocked(): Promise<void> {
+    await this.call('check the keychain', async () => {
+      await this.api.setPassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT, 'probe');
+      await this.api.deletePassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT);
+    });
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -1,0 +1,73 @@
+import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+
+/** The AEADs TLS suites here use. */
+export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
+export const TAG_LENGTH = 16;
+
+/** One AEAD key: seals a record body into one buffer, opens one or returns null when forged. */
+export interface Aead {
+  /** `prefix` (the record header) is copied in front of the output; `trailer` is sealed after `plaintext`. */
+  seal(nonce: Buffer, aad: Buffer, prefix: Buffer, plaintext: Buffer, trailer?: Buffer): Buffer;
+  /** Ciphertext with the tag at its end; null when authentication fails. */
+  open(nonce: Buffer, aad: Buffer, sealed: Buffer): Buffer | null;
+}
+
+// Electron's BoringSSL lacks ChaCha20-Poly1305 in node:crypto; then @noble/ciphers does it.
+const nativeChaCha = getCiphers().includes('chacha20-poly1305');
+
+/** An AEAD instance for `key`. */
+export function createAead(alg: AeadAlgorithm, key: Buffer): Aead {
+  if (alg === 'chacha20-poly1305' && !nativeChaCha) return nobleChaCha(key);
+  return nodeAead(alg, key);
+}
+
+function nodeAead(alg: AeadAlgorithm, key: Buffer): Aead {
+  return {
+    seal(nonce, aad, prefix, plaintext, trailer) {
+      const c = createCipheriv(alg as 'aes-128-gcm', key, nonce, { authTagLength: TAG_LENGTH });
+      c.setAAD(aad);
+      const body = c.update(plaintext);
+      const tail = trailer ? c.update(trailer) : undefined;
+      const fin = c.final();
+      const tag = c.getAuthTag();
+      const parts = tail ? [prefix, body, tail, fin, tag] : [prefix, body, fin, tag];
+      return Buffer.concat(parts);
+    },
+    open(nonce, aad, sealed) {
+      if (sealed.length < TAG_LENGTH) return null;
+      const d = createDecipheriv(alg as 'aes-128-gcm', key, nonce, { authTagLength: TAG_LENGTH });
+      d.setAAD(aad);
+      d.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
+      const body = d.update(sealed.subarray(0, sealed.length - TAG_LENGTH));
+      try {
+        const fin = d.final();
+        return fin.length ? Buffer.concat([body, fin]) : body;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+function nobleChaCha(key: Buffer): Aead {
+  return {
+    seal(nonce, aad, prefix, plaintext, trailer) {
+      const input = trailer ? Buffer.concat([plaintext, trailer]) : plaintext;
+      const out = chacha20poly1305(key, nonce, aad).encrypt(input);
+      return Buffer.concat([prefix, out]);
+    },
+    open(nonce, aad, sealed) {
+      try {
+        const out = chacha20poly1305(key, nonce, aad).decrypt(sealed);
+        return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** For tests: the ChaCha20-Poly1305 fallback that Electron uses, regardless of the runtime. */
+export const createNobleChaChaForTest = nobleChaCha;

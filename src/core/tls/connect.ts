@@ -1,0 +1,82 @@
+import { connect as netConnect, isIP } from 'node:net';
+import { KeyportError } from '../../shared/errors';
+import { readCertificates } from '../pki/pem';
+import { DEFAULT_GROUPS } from './key-share';
+import { sessionKey } from './session-cache';
+import { KeyportTlsSocket } from './socket';
+import type { ConnectOptions, HandshakeConfig } from './types';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** RFC 8446 §5.5: AES-GCM keys are good for 2^24.5 full records; update well before. */
+const DEFAULT_KEY_UPDATE_RECORDS = 2 ** 24;
+
+/**
+ * Opens a TLS connection whose client authentication is signed by `opts.signer`.
+ * Resolves once the handshake is done; rejects with a KeyportError naming what failed.
+ */
+export function connect(opts: ConnectOptions): Promise<KeyportTlsSocket> {
+  return new Promise((resolve, reject) => {
+    let socket: KeyportTlsSocket;
+    try {
+      socket = createConnectionFor(opts);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const onError = (e: Error): void => reject(e);
+    socket.once('error', onError);
+    socket.once('secureConnect', () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/**
+ * The socket at once, handshaking underneath: writes wait for the handshake. Fits
+ * `createConnection` of `node:http`/`node:https` agents and requests.
+ */
+export function createConnectionFor(opts: ConnectOptions): KeyportTlsSocket {
+  const cfg = handshakeConfig(opts);
+  const transport = opts.socket ?? netConnect({ host: opts.host, port: opts.port });
+  if (!opts.socket) (transport as import('node:net').Socket).setNoDelay(true);
+  return new KeyportTlsSocket(transport, cfg, {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    keyUpdateAfterRecords: opts.keyUpdateAfterRecords ?? DEFAULT_KEY_UPDATE_RECORDS,
+    connecting: !opts.socket,
+  });
+}
+
+/** Options with defaults applied and inputs checked. */
+function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
+  const min = opts.minVersion ?? 'TLSv1.2';
+  const max = opts.maxVersion ?? 'TLSv1.3';
+  if (min === 'TLSv1.3' && max === 'TLSv1.2') {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'minVersion TLSv1.3 is above maxVersion TLSv1.2; pick a range that holds a version.');
+  }
+  if (!opts.host || !Number.isInteger(opts.port) || opts.port <= 0 || opts.port > 65535) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot connect to "${opts.host}:${opts.port}": give a host and a port from 1 to 65535.`);
+  }
+  if (opts.signer && !opts.chain?.length) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'A client key was given without its certificate chain; pass the identity\'s chain too.');
+  }
+  const verifyName = opts.servername ?? opts.host;
+  const chain = opts.chain ?? [];
+  return {
+    host: opts.host,
+    port: opts.port,
+    ...(isIP(verifyName) ? {} : { sni: verifyName }),
+    verifyName,
+    ca: (opts.ca ?? []).flatMap((c, i) => readCertificates(c, `CA certificate #${i + 1}`)),
+    ...(opts.useSystemStore !== undefined ? { useSystemStore: opts.useSystemStore } : {}),
+    ...(opts.alpn?.length ? { alpn: opts.alpn } : {}),
+    ...(opts.signer ? { signer: opts.signer } : {}),
+    chain,
+    offer13: max === 'TLSv1.3',
+    offer12: min === 'TLSv1.2',
+    groups: opts.groups?.length ? opts.groups : [...DEFAULT_GROUPS],
+    ...(opts.sessionCache ? { sessionCache: opts.sessionCache } : {}),
+    sessionKey: sessionKey(opts.host, opts.port, verifyName, chain[0]),
+    rejectUnauthorized: opts.rejectUnauthorized ?? true,
+  };
+}

@@ -1,0 +1,62 @@
+import { AlertLevel, ContentType, MAX_PLAINTEXT } from './constants';
+import { HandshakeBuffer } from './handshake-buffer';
+import { PlainProtection, type RecordProtection, type TlsRecord } from './record-protection';
+import { RecordReader } from './record-reader';
+import type { Trace } from './trace';
+
+/**
+ * Both directions of the record layer: framing and decrypting what arrives, fragmenting and
+ * sealing what leaves. `output` hands finished records to the transport.
+ */
+export class RecordLayer {
+  readonly reader = new RecordReader();
+  readonly handshake = new HandshakeBuffer();
+  read: RecordProtection = new PlainProtection();
+  write: RecordProtection = new PlainProtection();
+
+  constructor(
+    private readonly output: (records: Buffer[]) => boolean,
+    readonly trace: Trace,
+  ) {}
+
+  /** The next record off the wire, decrypted; null until one is complete. */
+  nextRecord(): TlsRecord | null {
+    const raw = this.reader.next();
+    if (!raw) return null;
+    // TLS 1.3 compatibility ChangeCipherSpec records stay unprotected; the socket decides if one is allowed.
+    if (raw.header[0] === ContentType.change_cipher_spec && this.read.encrypted) {
+      return { type: ContentType.change_cipher_spec, data: raw.body };
+    }
+    return this.read.open(raw.header, raw.body);
+  }
+
+  /** Seals `data` as records of at most 2^14 bytes; false when the transport wants us to wait. */
+  writeData(type: number, data: Buffer): boolean {
+    if (data.length <= MAX_PLAINTEXT) return this.output([this.write.seal(type, data)]);
+    const records: Buffer[] = [];
+    for (let off = 0; off < data.length; off += MAX_PLAINTEXT) {
+      records.push(this.write.seal(type, data.subarray(off, off + MAX_PLAINTEXT)));
+    }
+    return this.output(records);
+  }
+
+  /** One handshake message, traced. */
+  writeHandshake(raw: Buffer): void {
+    this.trace.handshake('sent', raw[0] as number, raw.length);
+    this.writeData(ContentType.handshake, raw);
+  }
+
+  writeChangeCipherSpec(): void {
+    this.trace.changeCipherSpec('sent');
+    this.output([this.write.seal(ContentType.change_cipher_spec, Buffer.of(1))]);
+  }
+
+  writeAlert(level: number, description: number): void {
+    this.trace.alert('sent', level, description);
+    this.output([this.write.seal(ContentType.alert, Buffer.of(level, description))]);
+  }
+
+  writeCloseNotify(): void {
+    this.writeAlert(AlertLevel.warning, 0);
+  }
+}

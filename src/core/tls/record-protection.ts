@@ -1,0 +1,171 @@
+import { AlertDescription, ContentType, MAX_PLAINTEXT } from './constants';
+import { createAead, TAG_LENGTH, type Aead } from './aead';
+import type { CipherSuite } from './cipher-suites';
+import { protocolError, TlsError } from './tls-error';
+
+/** A record as read off the wire: content type and (decrypted) fragment. */
+export interface TlsRecord {
+  type: number;
+  data: Buffer;
+}
+
+/** Protection of one direction of records: plaintext, TLS 1.2 AEAD, or TLS 1.3 AEAD. */
+export interface RecordProtection {
+  readonly encrypted: boolean;
+  /** Records sealed or opened with the current key. */
+  readonly count: number;
+  /** A whole record (header included) carrying `data` (at most 2^14 bytes). */
+  seal(type: number, data: Buffer): Buffer;
+  /** Opens the body of a record whose 5-byte header is `header`. */
+  open(header: Buffer, body: Buffer): TlsRecord;
+}
+
+function header(type: number, length: number): Buffer {
+  const h = Buffer.allocUnsafe(5);
+  h[0] = type;
+  h[1] = 3;
+  h[2] = 3;
+  h.writeUInt16BE(length, 3);
+  return h;
+}
+
+/** Per-record nonce: the IV XOR the 64-bit sequence number (RFC 8446 §5.3, RFC 7905). */
+function xorNonce(iv: Buffer, seq: number): Buffer {
+  const n = Buffer.from(iv);
+  const hi = Math.floor(seq / 0x100000000);
+  const lo = seq >>> 0;
+  n.writeUInt32BE((n.readUInt32BE(4) ^ hi) >>> 0, 4);
+  n.writeUInt32BE((n.readUInt32BE(8) ^ lo) >>> 0, 8);
+  return n;
+}
+
+function badMac(): TlsError {
+  return new TlsError(
+    'KEYPORT_TLS_DECRYPT_ERROR',
+    'A record from the server failed authentication; something between us may be altering the traffic.',
+    AlertDescription.bad_record_mac,
+  );
+}
+
+/** No protection: before keys exist. */
+export class PlainProtection implements RecordProtection {
+  readonly encrypted = false;
+  count = 0;
+
+  seal(type: number, data: Buffer): Buffer {
+    return Buffer.concat([header(type, data.length), data]);
+  }
+
+  open(h: Buffer, body: Buffer): TlsRecord {
+    if (body.length > MAX_PLAINTEXT) throw overflow();
+    return { type: h[0] as number, data: body };
+  }
+}
+
+function overflow(): TlsError {
+  return protocolError('The server sent a record longer than TLS allows.', AlertDescription.record_overflow);
+}
+
+/** TLS 1.3 record protection with one traffic key (RFC 8446 §5.2). */
+export class Tls13Protection implements RecordProtection {
+  readonly encrypted = true;
+  count = 0;
+  private readonly aead: Aead;
+  private readonly typeBytes = new Map<number, Buffer>();
+
+  constructor(
+    suite: CipherSuite,
+    key: Buffer,
+    private readonly iv: Buffer,
+  ) {
+    this.aead = createAead(suite.aead, key);
+  }
+
+  seal(type: number, data: Buffer): Buffer {
+    const h = header(ContentType.application_data, data.length + 1 + TAG_LENGTH);
+    let trailer = this.typeBytes.get(type);
+    if (!trailer) this.typeBytes.set(type, (trailer = Buffer.of(type)));
+    return this.aead.seal(xorNonce(this.iv, this.count++), h, h, data, trailer);
+  }
+
+  open(h: Buffer, body: Buffer): TlsRecord {
+    if (h[0] !== ContentType.application_data) {
+      throw protocolError(
+        'The server sent an unencrypted record after encryption started.',
+        AlertDescription.unexpected_message,
+      );
+    }
+    const inner = this.aead.open(xorNonce(this.iv, this.count++), h, body);
+    if (!inner) throw badMac();
+    let end = inner.length - 1;
+    while (end >= 0 && inner[end] === 0) end--;
+    if (end < 0) throw protocolError('The server sent a record without a content type.', AlertDescription.unexpected_message);
+    if (end > MAX_PLAINTEXT) throw overflow();
+    return { type: inner[end] as number, data: inner.subarray(0, end) };
+  }
+}
+
+/** TLS 1.2 AEAD record protection (RFC 5288 for GCM, RFC 7905 for ChaCha20-Poly1305). */
+export class Tls12Protection implements RecordProtection {
+  readonly encrypted = true;
+  count = 0;
+  private readonly aead: Aead;
+  private readonly explicitNonce: boolean;
+
+  constructor(
+    suite: CipherSuite,
+    key: Buffer,
+    private readonly iv: Buffer,
+  ) {
+    this.aead = createAead(suite.aead, key);
+    this.explicitNonce = suite.aead !== 'chacha20-poly1305';
+  }
+
+  seal(type: number, data: Buffer): Buffer {
+    const seq = this.count++;
+    const aad = this.aad(seq, type, data.length);
+    if (!this.explicitNonce) {
+      return this.aead.seal(xorNonce(this.iv, seq), aad, header(type, data.length + TAG_LENGTH), data);
+    }
+    const explicit = seqBytes(seq);
+    const prefix = Buffer.concat([header(type, 8 + data.length + TAG_LENGTH), explicit]);
+    return this.aead.seal(Buffer.concat([this.iv, explicit]), aad, prefix, data);
+  }
+
+  open(h: Buffer, body: Buffer): TlsRecord {
+    const seq = this.count++;
+    const type = h[0] as number;
+    let nonce: Buffer;
+    let sealed = body;
+    if (this.explicitNonce) {
+      if (body.length < 8 + TAG_LENGTH) throw badMac();
+      nonce = Buffer.concat([this.iv, body.subarray(0, 8)]);
+      sealed = body.subarray(8);
+    } else {
+      if (body.length < TAG_LENGTH) throw badMac();
+      nonce = xorNonce(this.iv, seq);
+    }
+    const plainLength = sealed.length - TAG_LENGTH;
+    if (plainLength > MAX_PLAINTEXT) throw overflow();
+    const data = this.aead.open(nonce, this.aad(seq, type, plainLength), sealed);
+    if (!data) throw badMac();
+    return { type, data };
+  }
+
+  private aad(seq: number, type: number, length: number): Buffer {
+    const a = Buffer.allocUnsafe(13);
+    seqBytes(seq).copy(a, 0);
+    a[8] = type;
+    a[9] = 3;
+    a[10] = 3;
+    a.writeUInt16BE(length, 11);
+    return a;
+  }
+}
+
+function seqBytes(seq: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt32BE(Math.floor(seq / 0x100000000), 0);
+  b.writeUInt32BE(seq >>> 0, 4);
+  return b;
+}

@@ -1,0 +1,391 @@
+import type { Duplex } from 'node:stream';
+import { KeyportError, toKeyportError } from '../../shared/errors';
+import { errorForReceivedAlert } from './alerts';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants';
+import type { HandshakeMessage } from './handshake-buffer';
+import { runHandshake } from './handshake';
+import { PostHandshake } from './post-handshake';
+import { RecordLayer } from './record-layer';
+import type { RecordProtection, TlsRecord } from './record-protection';
+import { protocolError, TlsError } from './tls-error';
+import { Trace, type TraceEvent } from './trace';
+import { TransportSocket } from './transport-socket';
+import type { HandshakeConfig, HandshakeIo, TlsInfo } from './types';
+
+/** Stop reading the transport while this much undecrypted input waits. */
+const INPUT_HIGH_WATER = 512 * 1024;
+/** Application data is sealed in slices of this size, so AEAD limits are checked between them. */
+const WRITE_SLICE = 256 * 1024;
+
+/** Socket options that are not part of the handshake itself. */
+export interface SocketOptions {
+  timeoutMs: number;
+  keyUpdateAfterRecords: number;
+  /** The transport is still connecting (TCP); errors then read "Cannot connect". */
+  connecting: boolean;
+}
+
+/**
+ * A TLS client connection as a Node Duplex: writes are encrypted to the transport, the
+ * server's application data is readable. Writes made before the handshake finishes wait
+ * for it, so `node:http` can use the socket at once. Emits 'secureConnect' when ready.
+ */
+export class KeyportTlsSocket extends TransportSocket {
+  private readonly layer: RecordLayer;
+  private readonly recorder = new Trace();
+  private info: TlsInfo | undefined;
+  private post: PostHandshake | undefined;
+  private state: 'handshaking' | 'open' | 'closed' = 'handshaking';
+  private step: string;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private transportEnded = false;
+  private inputPaused = false;
+  private readBlocked = false;
+  private peerClosed = false;
+  private pumping = false;
+  private pendingRead: RecordProtection | undefined;
+  private ccsSeen = false;
+  private version: HandshakeIo['version'];
+  private pendingWrite: { chunk: Buffer; cb: (e?: Error | null) => void } | undefined;
+  private pendingFinal: ((e?: Error | null) => void) | undefined;
+
+  constructor(
+    transport: Duplex,
+    private readonly cfg: HandshakeConfig,
+    private readonly options: SocketOptions,
+  ) {
+    super(transport);
+    this.layer = new RecordLayer((records) => this.output(records), this.recorder);
+    this.step = options.connecting ? `connecting to ${cfg.host}:${cfg.port}` : 'waiting for the ServerHello';
+    transport.on('data', (chunk: Buffer) => this.onData(chunk));
+    transport.on('end', () => this.onEnd());
+    transport.on('close', () => this.onEnd());
+    transport.on('error', (e: Error) => this.onTransportError(e));
+    transport.once('connect', () => (this.options.connecting = false));
+    this.timer = setTimeout(() => this.onTimeout(), options.timeoutMs);
+    runHandshake(this.handshakeIo(), cfg)
+      .then((result) => this.onHandshakeDone(result.info, new PostHandshake(this.layer, result, cfg.sessionCache, cfg.sessionKey)))
+      .catch((e: unknown) => this.fail(e));
+  }
+
+  /** What the handshake negotiated; throws before 'secureConnect'. */
+  get tlsInfo(): TlsInfo {
+    if (!this.info) throw new KeyportError('KEYPORT_TLS_PROTOCOL', 'The TLS handshake has not finished yet.');
+    return this.info;
+  }
+
+  /** Handshake messages and alerts sent and received, with timings. */
+  get trace(): TraceEvent[] {
+    return this.recorder.events;
+  }
+
+  /** True until the handshake is done (as `net.Socket.connecting` for `node:http`). */
+  get connecting(): boolean {
+    return this.state === 'handshaking';
+  }
+
+  /** TLS 1.3: sends KeyUpdate; `requestPeer` (default true) asks the server to update too. */
+  keyUpdate(requestPeer = true): void {
+    if (this.state !== 'open' || !this.post?.tls13) {
+      throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'KeyUpdate needs an open TLS 1.3 connection.');
+    }
+    this.post.keyUpdate(requestPeer);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.state === 'handshaking') this.pendingWrite = { chunk, cb };
+    else this.writeApplicationData(chunk, cb);
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    if (this.state === 'handshaking') {
+      this.pendingFinal = cb;
+      return;
+    }
+    if (this.state === 'open' && !this.transport.destroyed) {
+      this.layer.writeCloseNotify();
+      this.transport.end();
+    }
+    cb();
+  }
+
+  override _read(): void {
+    this.readBlocked = false;
+    if (this.state === 'open') this.pump();
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.state = 'closed';
+    clearTimeout(this.timer);
+    this.transport.destroy();
+    this.wake?.();
+    cb(err);
+  }
+
+  private handshakeIo(): HandshakeIo {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      trace: this.recorder,
+      get step() {
+        return self.step;
+      },
+      set step(v: string) {
+        self.step = v;
+      },
+      get version() {
+        return self.version;
+      },
+      set version(v) {
+        self.version = v;
+      },
+      get changeCipherSpecSeen() {
+        return self.ccsSeen;
+      },
+      readMessage: () => this.readHandshakeMessage(),
+      send: (raw) => this.layer.writeHandshake(raw),
+      sendChangeCipherSpec: () => this.layer.writeChangeCipherSpec(),
+      setReadProtection: (p) => {
+        this.requireMessageBoundary();
+        this.layer.read = p;
+      },
+      setWriteProtection: (p) => (this.layer.write = p),
+      expectChangeCipherSpec: (p) => (this.pendingRead = p),
+    };
+  }
+
+  private async readHandshakeMessage(): Promise<HandshakeMessage> {
+    for (;;) {
+      if (this.state !== 'handshaking') throw new KeyportError('KEYPORT_TLS_CLOSED', 'The connection was closed.');
+      const msg = this.layer.handshake.next();
+      if (msg) {
+        // A HelloRequest during a 1.2 handshake is ignored (RFC 5246 §7.4.1.1).
+        if (msg.type === HandshakeType.hello_request && this.version !== 'TLSv1.3') continue;
+        this.recorder.handshake('received', msg.type, msg.raw.length);
+        return msg;
+      }
+      const record = this.layer.nextRecord();
+      if (record) this.onHandshakeRecord(record);
+      else await this.waitForInput();
+    }
+  }
+
+  private onHandshakeRecord(record: TlsRecord): void {
+    switch (record.type) {
+      case ContentType.handshake:
+        return this.layer.handshake.push(record.data);
+      case ContentType.alert:
+        return this.onAlert(record.data, `while ${this.step}`);
+      case ContentType.change_cipher_spec:
+        return this.onChangeCipherSpec(record.data);
+      default:
+        throw protocolError('The server sent application data before the handshake finished.', AlertDescription.unexpected_message);
+    }
+  }
+
+  private onChangeCipherSpec(data: Buffer): void {
+    if (data.length !== 1 || data[0] !== 1) {
+      throw protocolError('The server sent a malformed ChangeCipherSpec.', AlertDescription.unexpected_message);
+    }
+    this.recorder.changeCipherSpec('received');
+    if (this.version === 'TLSv1.2') {
+      if (!this.pendingRead) throw protocolError('The server sent ChangeCipherSpec too early.', AlertDescription.unexpected_message);
+      this.requireMessageBoundary();
+      this.layer.read = this.pendingRead;
+      this.pendingRead = undefined;
+      this.ccsSeen = true;
+    } else if (this.layer.read.encrypted && this.ccsSeen) {
+      throw protocolError('The server sent ChangeCipherSpec twice.', AlertDescription.unexpected_message);
+    } else {
+      this.ccsSeen = true; // TLS 1.3 middlebox compatibility: one is ignored (RFC 8446 §5)
+    }
+  }
+
+  /** An alert record; returns only for alerts that change nothing. */
+  private onAlert(data: Buffer, during: string): void {
+    if (data.length !== 2) throw protocolError('The server sent a malformed alert.', AlertDescription.decode_error);
+    const [level, description] = [data[0] as number, data[1] as number];
+    this.recorder.alert('received', level, description);
+    if (description === AlertDescription.close_notify) {
+      throw new TlsError('KEYPORT_TLS_CLOSED', `The server closed the connection (close_notify) ${during}.`);
+    }
+    if (level === AlertLevel.warning && description === AlertDescription.user_canceled) return;
+    throw errorForReceivedAlert(description, during);
+  }
+
+  /** Keys may only change between handshake messages (RFC 8446 §5.1). */
+  private requireMessageBoundary(): void {
+    if (!this.layer.handshake.empty) {
+      throw protocolError('The server split a handshake message across a key change.', AlertDescription.unexpected_message);
+    }
+  }
+
+  private waitForInput(): Promise<void> {
+    if (this.inputPaused && this.layer.reader.buffered < INPUT_HIGH_WATER) {
+      this.inputPaused = false;
+      this.transport.resume();
+    }
+    if (this.transportEnded) {
+      return Promise.reject(
+        new TlsError(
+          'KEYPORT_TLS_CLOSED',
+          `The server closed the connection without an alert while ${this.step} (the stream was cut short); ` +
+            'it may not speak TLS on this port, or it dropped us; check its log.',
+        ),
+      );
+    }
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.layer.reader.push(chunk);
+    if (this.state === 'open') return this.pump();
+    if (this.layer.reader.buffered >= INPUT_HIGH_WATER) {
+      this.inputPaused = true;
+      this.transport.pause();
+    }
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private onHandshakeDone(info: TlsInfo, post: PostHandshake): void {
+    if (this.state !== 'handshaking') return;
+    clearTimeout(this.timer);
+    this.state = 'open';
+    this.info = info;
+    this.post = post;
+    this.emit('connect');
+    this.emit('secureConnect');
+    const pending = this.pendingWrite;
+    this.pendingWrite = undefined;
+    if (pending) this.writeApplicationData(pending.chunk, pending.cb);
+    if (this.pendingFinal) this._final(this.pendingFinal);
+    this.pump();
+    if (this.transportEnded) this.onEnd();
+  }
+
+  /** Decrypts buffered records into the readable side until it asks us to wait. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      let record: TlsRecord | null;
+      while (this.state === 'open' && !this.readBlocked && !this.peerClosed && (record = this.layer.nextRecord())) {
+        this.onRecord(record);
+      }
+      if (this.readBlocked !== this.inputPaused && this.state === 'open') {
+        this.inputPaused = this.readBlocked;
+        if (this.readBlocked) this.transport.pause();
+        else this.transport.resume();
+      }
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private onRecord(record: TlsRecord): void {
+    switch (record.type) {
+      case ContentType.application_data:
+        if (this.post?.tls13 && this.layer.read.count >= this.options.keyUpdateAfterRecords) this.post.requestPeerUpdate();
+        if (record.data.length && !this.push(record.data)) this.readBlocked = true;
+        return;
+      case ContentType.handshake: {
+        this.layer.handshake.push(record.data);
+        let msg: HandshakeMessage | null;
+        while ((msg = this.layer.handshake.next())) this.post?.onMessage(msg);
+        return;
+      }
+      case ContentType.alert:
+        try {
+          this.onAlert(record.data, 'after the handshake');
+        } catch (e) {
+          if (!(e instanceof TlsError && e.code === 'KEYPORT_TLS_CLOSED')) throw e;
+          this.peerClosed = true;
+          this.push(null);
+        }
+        return;
+      default:
+        throw protocolError('The server sent ChangeCipherSpec after the handshake.', AlertDescription.unexpected_message);
+    }
+  }
+
+  private writeApplicationData(chunk: Buffer, cb: (e?: Error | null) => void): void {
+    if (this.state !== 'open' || this.transport.destroyed) {
+      return cb(new KeyportError('KEYPORT_TLS_CLOSED', 'Cannot write: the TLS connection is closed.'));
+    }
+    let flushed = true;
+    for (let off = 0; off < chunk.length; off += WRITE_SLICE) {
+      if (this.post?.tls13 && this.layer.write.count >= this.options.keyUpdateAfterRecords) this.post.keyUpdate(false);
+      flushed = this.layer.writeData(ContentType.application_data, chunk.subarray(off, off + WRITE_SLICE));
+    }
+    if (flushed) cb();
+    else this.transport.once('drain', () => cb());
+  }
+
+  private output(records: Buffer[]): boolean {
+    const t = this.transport;
+    if (t.destroyed || !t.writable) return false;
+    if (records.length === 1) return t.write(records[0]);
+    t.cork();
+    let ok = true;
+    for (const r of records) ok = t.write(r);
+    t.uncork();
+    return ok;
+  }
+
+  private onEnd(): void {
+    this.transportEnded = true;
+    if (this.state === 'handshaking') return this.wakeUp();
+    if (this.state !== 'open' || this.peerClosed) return;
+    if (this.layer.reader.buffered > 0) {
+      this.fail(new TlsError('KEYPORT_TLS_CLOSED', 'The server closed the connection in the middle of a record (truncated).'));
+      return;
+    }
+    this.peerClosed = true;
+    this.push(null);
+  }
+
+  private onTransportError(e: Error): void {
+    const where = `${this.cfg.host}:${this.cfg.port}`;
+    const detail = (e as NodeJS.ErrnoException).code ?? e.message;
+    if (this.options.connecting) {
+      this.fail(new KeyportError('KEYPORT_TLS_CONNECT_FAILED', `Cannot connect to ${where}: ${e.message} (${detail}); check the host, port and network.`, { cause: e }));
+    } else {
+      this.fail(new KeyportError('KEYPORT_TLS_CLOSED', `The connection to ${where} failed: ${detail}.`, { cause: e }));
+    }
+  }
+
+  private onTimeout(): void {
+    const signing = this.step.includes('sign');
+    const hint = signing
+      ? 'the key or its token may be waiting for a PIN or touch, or be unplugged'
+      : 'the server may be overloaded, firewalled, or not speak TLS on this port';
+    this.fail(
+      new TlsError('KEYPORT_TLS_TIMEOUT', `The TLS handshake with ${this.cfg.host}:${this.cfg.port} timed out after ${this.options.timeoutMs} ms ${this.step}; ${hint}.`),
+    );
+  }
+
+  /** Ends the connection with `e`, telling the server why when we can. */
+  private fail(e: unknown): void {
+    if (this.state === 'closed' || this.destroyed) return;
+    const err = toKeyportError(e, 'TLS connection failed');
+    const alert = e instanceof TlsError ? e.alert : this.state === 'handshaking' ? AlertDescription.internal_error : undefined;
+    if (alert !== undefined) {
+      try {
+        this.layer.writeAlert(AlertLevel.fatal, alert);
+      } catch {
+        // the transport is gone; nothing to tell
+      }
+    }
+    this.state = 'closed';
+    this.destroy(err);
+  }
+}

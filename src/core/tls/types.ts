@@ -1,0 +1,112 @@
+import type { Duplex } from 'node:stream';
+import type { Signer } from '../keystores/types';
+import type { TlsVersionName } from './constants';
+import type { GroupName } from './key-share';
+import type { RecordProtection } from './record-protection';
+import type { HandshakeMessage } from './handshake-buffer';
+import type { SessionCache } from './session-cache';
+import type { Trace } from './trace';
+import type { CipherSuite } from './cipher-suites';
+
+/** Options of connect() and createConnectionFor(). */
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Name for SNI and certificate checks; defaults to `host` (no SNI when that is an IP address). */
+  servername?: string;
+  /** Trust anchors, DER or PEM (a PEM buffer may hold several certificates). */
+  ca?: Buffer[];
+  /** Also trust the system's roots; by default only when no `ca` is given. */
+  useSystemStore?: boolean;
+  alpn?: string[];
+  /** The client identity's key; with `chain`, answers a CertificateRequest. */
+  signer?: Signer;
+  /** Client certificate chain, DER, leaf first, without the root. */
+  chain?: Buffer[];
+  minVersion?: TlsVersionName;
+  maxVersion?: TlsVersionName;
+  /** Handshake time limit in ms (default 30 000); includes TCP connect and signing. */
+  timeoutMs?: number;
+  /** Run over this stream instead of opening a TCP connection. */
+  socket?: Duplex;
+  /** Where TLS 1.3 tickets are kept for resumption; without it nothing is resumed. */
+  sessionCache?: SessionCache;
+  /** Verify the server's certificate (default true). Only for diagnosis. */
+  rejectUnauthorized?: boolean;
+  /** Key-share groups, in preference order (default X25519, P-256, P-384). */
+  groups?: GroupName[];
+  /** Records per key before an automatic KeyUpdate (default 2^24, under the AES-GCM limit of RFC 8446 §5.5). */
+  keyUpdateAfterRecords?: number;
+}
+
+/** What the handshake established, as `socket.tlsInfo`. */
+export interface TlsInfo {
+  version: TlsVersionName;
+  /** IANA name, e.g. TLS_AES_128_GCM_SHA256. */
+  cipherSuite: string;
+  group: GroupName;
+  /** The scheme our CertificateVerify was signed with, if we signed. */
+  signatureScheme?: string;
+  /** The scheme of the server's handshake signature (absent on resumption). */
+  serverSignatureScheme?: string;
+  alpn?: string;
+  resumed: boolean;
+  /** The chain the server sent, DER, leaf first. */
+  serverChain: Buffer[];
+  certificateRequest?: { signatureAlgorithms: string[]; certificateAuthorities: string[] };
+  clientCertificateSent: boolean;
+}
+
+/** Options after defaults: what the state machines read. */
+export interface HandshakeConfig {
+  host: string;
+  port: number;
+  /** SNI, absent for IP literals. */
+  sni?: string;
+  /** The name the server certificate must match. */
+  verifyName: string;
+  ca: Buffer[];
+  useSystemStore?: boolean;
+  alpn?: string[];
+  signer?: Signer;
+  chain: Buffer[];
+  offer13: boolean;
+  offer12: boolean;
+  groups: GroupName[];
+  sessionCache?: SessionCache;
+  sessionKey: string;
+  rejectUnauthorized: boolean;
+}
+
+/** The traffic secrets a 1.3 connection keeps for KeyUpdate and tickets. */
+export interface Tls13Secrets {
+  suite: CipherSuite;
+  clientTraffic: Buffer;
+  serverTraffic: Buffer;
+  resumptionMaster: Buffer;
+}
+
+export interface HandshakeResult {
+  info: TlsInfo;
+  /** Present on TLS 1.3. */
+  secrets?: Tls13Secrets;
+}
+
+/** What the state machines need from the connection. */
+export interface HandshakeIo {
+  readonly trace: Trace;
+  /** What we are waiting for; a timeout names it. */
+  step: string;
+  /** The next handshake message (CCS records are handled per `version`). */
+  readMessage(): Promise<HandshakeMessage>;
+  send(raw: Buffer): void;
+  sendChangeCipherSpec(): void;
+  /** Installs new read keys; the server may not straddle a key change with one message. */
+  setReadProtection(p: RecordProtection): void;
+  setWriteProtection(p: RecordProtection): void;
+  /** 1.2: the keys to switch to when the server's ChangeCipherSpec arrives. */
+  expectChangeCipherSpec(p: RecordProtection): void;
+  readonly changeCipherSpecSeen: boolean;
+  /** Negotiated version once known (decides how CCS and HelloRequest are treated). */
+  version: TlsVersionName | undefined;
+}
