@@ -40,7 +40,6 @@ export class Keyport implements KeyportServices {
   readonly identities: IdentityService;
   private keychainStore?: KeychainKeyStore;
   private pkcs11Store?: Pkcs11KeyStore;
-  private listingStore?: Pkcs11KeyStore;
   private host?: TokenHostClient;
 
   constructor(private readonly options: KeyportOptions) {
@@ -117,15 +116,8 @@ export class Keyport implements KeyportServices {
     const { identities } = await this.registry.read();
     if (this.modules.length === 0) return identities;
     const known = new Set(identities.map((r) => r.chain[0]));
-    const onTokens = await tokenIdentityRecords(this.pkcs11Listing());
+    const onTokens = await tokenIdentityRecords(this.pkcs11());
     return [...identities, ...onTokens.filter((r) => !known.has(r.chain[0]))];
-  }
-
-  /** A view of the tokens that never asks for a PIN: listing must not prompt. */
-  private pkcs11Listing(): Pkcs11KeyStore {
-    this.pkcs11();
-    this.listingStore ??= new Pkcs11KeyStore({ host: this.host!, modules: this.modules, pin: NO_PIN });
-    return this.listingStore;
   }
 
   private pkcs11(): Pkcs11KeyStore {

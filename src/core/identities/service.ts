@@ -4,6 +4,7 @@ import type { KeyAlgorithm, KeyRef, KeyStore } from '../keystores/types';
 import { parseCertificate } from '../pki/certificate';
 import { orderChain } from '../pki/chain';
 import { createCsr } from '../pki/csr';
+import { spkiOf } from '../pki/key-algorithm';
 import { findByIdOrLabel } from './lookup';
 import type { Registry } from './registry';
 import type { IdentityRecord } from './schema';
@@ -44,7 +45,7 @@ export class IdentityService {
 
   /** Stores the key, then records the identity; if recording fails the key is deleted again. */
   async add(n: NewIdentity): Promise<string> {
-    const spki = createPrivateKey({ key: n.pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'der', type: 'spki' });
+    const spki = spkiOf(createPrivateKey({ key: n.pkcs8, format: 'der', type: 'pkcs8' }));
     const { chain, leaf } = await this.checkChainForKey(n.certs, spki, 'the private key');
     const store = await this.stores.store(n.to);
     const label = n.label ?? commonName(leaf.subject);
