@@ -15,8 +15,10 @@ PACKAGES=(
   softhsm2 opensc pcscd vsmartcard-vpcd
   swtpm swtpm-tools tpm2-abrmd tpm2-tools libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools
   # TLS peers and PKCS#12 makers
-  openssl gnutls-bin nginx-light golang-go default-jre-headless libnss3-tools
+  openssl gnutls-bin nginx-light libnginx-mod-http-echo golang-go default-jre-headless libnss3-tools
   stunnel4 libengine-pkcs11-openssl
+  # gnutls-serv cannot bind loopback only: tests run it in a private network namespace
+  iproute2 util-linux coreutils
   # UI tests
   chromium
 )

@@ -125,10 +125,12 @@ export async function waitUntil(
 ): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   for (;;) {
-    if (await check()) return;
+    const ok = await check();
+    // Checked after `check`: a port answered by someone else must not pass for a dead daemon.
     if (opts.proc && !opts.proc.running()) {
       throw new Error(`${opts.proc.name} exited while waiting for ${opts.what}: ${lastLines(opts.proc.output())}`);
     }
+    if (ok) return;
     if (Date.now() > deadline) {
       const out = opts.proc ? `: ${lastLines(opts.proc.output())}` : '';
       throw new Error(`Timed out waiting for ${opts.what}${out}`);

@@ -95,9 +95,21 @@ export async function startTpm(opts: TpmOptions = {}): Promise<Tpm> {
   }
 }
 
-/** Starts swtpm on a free port pair (command port P, control port P+1, as the swtpm TCTI expects). */
+/**
+ * Starts swtpm on a free port pair (command port P, control port P+1, as the swtpm TCTI
+ * expects), trying other ports when another process took the pair first.
+ */
 async function startSwtpm(stateDir: string): Promise<{ proc: Proc; port: number }> {
-  const port = await freePortPair();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startSwtpmOn(stateDir, await freePortPair());
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startSwtpmOn(stateDir: string, port: number): Promise<{ proc: Proc; port: number }> {
   const proc = await startProcess(
     'swtpm',
     [
