@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
+import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
 import { registerTransferCommands } from './commands/transfer';
 import { ExitCode } from './exit-codes';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTransferCommands(program);
   registerKeyCommands(program);
   registerTokenCommands(program);
+  registerTlsCommands(program);
   return program;
 }
 

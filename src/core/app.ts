@@ -7,6 +7,7 @@ import { Pkcs11KeyStore, type PinSource } from './keystores/pkcs11';
 import type { KeyRef, KeyStore, Signer } from './keystores/types';
 import { parseCertificate } from './pki/certificate';
 import { createCsr } from './pki/csr';
+import { buildPkcs12 } from './pki/pkcs12';
 import { encodePem } from './pki/pem';
 import type { KeyportServices } from './services';
 import { TokenHostClient } from './tokenhost/client';
@@ -82,6 +83,27 @@ export class Keyport implements KeyportServices {
     const leaf = parseCertificate(Buffer.from(record.chain[0]!, 'base64'));
     const signer = await (await this.storeFor(record.key)).signer(record.key);
     return createCsr({ subject: leaf.subject, sans: leaf.sans, signer });
+  }
+
+  /**
+   * The identity as PKCS#12 (modern, or `legacy` for old Windows, macOS and Java). Only keychain keys
+   * can be exported: a token key never leaves its token.
+   */
+  async exportPkcs12(id: string, password: string, legacy: boolean): Promise<Buffer> {
+    const record = await this.record(id);
+    if (record.key.kind !== 'keychain') {
+      throw new KeyportError(
+        'KEYPORT_EXPORT_NOT_ALLOWED',
+        `Cannot export ${record.id} as PKCS#12: its key lives on token "${record.key.token}" and cannot leave it; export the chain with --chain instead.`,
+      );
+    }
+    return buildPkcs12({
+      keyPkcs8: await this.keychain().exportPkcs8(record.key),
+      chain: record.chain.map((c) => Buffer.from(c, 'base64')),
+      password,
+      friendlyName: record.label,
+      legacy,
+    });
   }
 
   /** One identity by id, id prefix or label: stored ones first, then those found on tokens. */

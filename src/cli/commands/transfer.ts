@@ -1,12 +1,35 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import { KeyportError } from '../../shared/errors';
-import { readPemIdentity } from '../../core/identities/import-source';
+import { readIdentitySource, type ImportFiles } from '../../core/identities/import-source';
+import { isKeyportError, KeyportError } from '../../shared/errors';
 import { readInputFile } from '../../core/input-file';
+import type { Keyport } from '../../core/app';
 import { action } from '../action';
 import { print } from '../output';
-import { readSecretFile } from '../secrets';
+import { promptSecret, readSecretFile } from '../secrets';
 import { parseDestination } from './keys';
+
+/**
+ * Reads the import source; when no --password-file was given and the file turns out to need a
+ * password, asks for it on the terminal (if there is one) and tries again.
+ */
+async function readWithPasswordPrompt(files: ImportFiles) {
+  try {
+    return await readIdentitySource(files);
+  } catch (e) {
+    const needsPassword =
+      isKeyportError(e, 'KEYPORT_PKCS12_WRONG_PASSWORD') || isKeyportError(e, 'KEYPORT_KEY_PASSWORD_REQUIRED');
+    if (files.password !== undefined || !needsPassword) throw e;
+    if (!process.stdin.isTTY) {
+      throw new KeyportError(
+        (e as KeyportError).code,
+        `Cannot import ${files.name}: it is protected by a password; give it with --password-file FILE (an empty file is the empty password).`,
+      );
+    }
+    const password = await promptSecret(`Password for ${files.name}: `, 'No password given.');
+    return readIdentitySource({ ...files, password });
+  }
+}
 
 /** `import` and `export`. */
 export function registerTransferCommands(program: Command): void {
@@ -26,7 +49,7 @@ export function registerTransferCommands(program: Command): void {
           const data = await readInputFile(file!, 'file');
           const password = o.passwordFile === undefined ? undefined : await readSecretFile(o.passwordFile, 'password');
           const key = o.key ? { name: o.key, data: await readInputFile(o.key, 'key file') } : undefined;
-          const source = readPemIdentity({ name: file!, data, key, password });
+          const source = await readWithPasswordPrompt({ name: file!, data, key, password });
           const id = await k.identities.add({ ...source, to, label: o.label ?? source.friendlyName });
           print({ id }, o.json === true, () => `${id}\n`);
         },
@@ -36,18 +59,43 @@ export function registerTransferCommands(program: Command): void {
   program
     .command('export')
     .argument('<id>', 'identity id, unique id prefix, or label')
-    .description('export public material: the chain (PEM) or a CSR for the identity key')
+    .description('export the chain (PEM), a CSR for the identity key, or (keychain keys only) a PKCS#12')
     .option('--chain', 'the certificate chain, PEM, leaf first')
     .option('--csr', 'a new CSR signed by the identity key, with its subject and SANs')
+    .option('--pkcs12', 'key and chain as PKCS#12 (keychain identities only; token keys never leave the token)')
+    .option('--password-file <file>', 'with --pkcs12: the password to protect it with')
+    .option('--legacy', 'with --pkcs12: 3DES/RC2 and a SHA-1 MAC, for old Windows, macOS and Java')
     .option('--out <file>', 'write here instead of stdout')
     .action(
-      action<{ chain?: boolean; csr?: boolean; out?: string; json?: boolean }>(async ([id], o, k) => {
-        if (o.chain === o.csr) {
-          throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Say what to export: --chain or --csr.');
-        }
-        const pem = o.chain ? await k.chainPem(id!) : await k.csrFor(id!);
-        if (o.out) await fs.writeFile(o.out, pem);
-        else process.stdout.write(pem);
+      action<ExportOptions>(async ([id], o, k) => {
+        const data = await exportData(id!, o, k);
+        if (o.out) await fs.writeFile(o.out, data, { mode: o.pkcs12 ? 0o600 : 0o644 });
+        else process.stdout.write(data);
       }),
     );
+}
+
+interface ExportOptions {
+  chain?: boolean;
+  csr?: boolean;
+  pkcs12?: boolean;
+  passwordFile?: string;
+  legacy?: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+async function exportData(id: string, o: ExportOptions, k: Keyport): Promise<string | Buffer> {
+  if ([o.chain, o.csr, o.pkcs12].filter(Boolean).length !== 1) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Say what to export: one of --chain, --csr or --pkcs12.');
+  }
+  if (o.chain) return k.chainPem(id);
+  if (o.csr) return k.csrFor(id);
+  if (o.passwordFile === undefined) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'A PKCS#12 export needs a password: give it with --password-file FILE.');
+  }
+  if (!o.out && process.stdout.isTTY) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'A PKCS#12 is binary: write it to a file with --out FILE.');
+  }
+  return k.exportPkcs12(id, await readSecretFile(o.passwordFile, 'password'), o.legacy === true);
 }

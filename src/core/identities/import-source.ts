@@ -1,4 +1,5 @@
 import { KeyportError } from '../../shared/errors';
+import { parsePkcs12, pickIdentity } from '../pki/pkcs12';
 import { decodePem, looksLikePem, readCertificates } from '../pki/pem';
 import { readPrivateKey } from '../pki/private-key';
 
@@ -19,6 +20,17 @@ export interface ImportFiles {
 }
 
 const KEY_LABELS = /^(ENCRYPTED |RSA |EC )?PRIVATE KEY$/;
+
+/**
+ * Reads what the user gave: PEM when it looks like PEM, else PKCS#12. A PKCS#12 without a password
+ * given is tried with the absent password (`null`), which also opens files made with an empty one.
+ */
+export async function readIdentitySource(files: ImportFiles): Promise<ImportSource> {
+  if (looksLikePem(files.data)) return readPemIdentity(files);
+  const contents = await parsePkcs12(files.data, files.password ?? null);
+  const identity = pickIdentity(contents);
+  return { pkcs8: identity.keyPkcs8, certs: identity.chain, source: 'pkcs12', friendlyName: identity.friendlyName };
+}
 
 /**
  * Reads PEM (certificate or bundle plus a key, in the same file or `--key`). A key is required:
