@@ -10,7 +10,7 @@ import { createCsr } from './pki/csr';
 import { buildPkcs12 } from './pki/pkcs12';
 import { encodePem } from './pki/pem';
 import type { KeyportServices } from './services';
-import { TokenHostClient } from './tokenhost/client';
+import { TokenHostClient, type TokenHostClientOptions } from './tokenhost/client';
 import { findByIdOrLabel } from './identities/lookup';
 import type { IdentityRecord } from './identities/schema';
 import { TOKEN_ID_PREFIX, tokenIdentityRecords, tokenModuleView } from './identities/token-identities';
@@ -26,6 +26,8 @@ export interface KeyportOptions {
   env?: NodeJS.ProcessEnv;
   /** The OS keychain; keytar by default. */
   keychain?: KeychainApi;
+  /** How to start the token host: the Electron main passes its bundle path and a utilityProcess launcher. */
+  tokenHost?: Pick<TokenHostClientOptions, 'entry' | 'fork'>;
 }
 
 const NO_PIN: PinSource = async ({ token }) => {
@@ -149,7 +151,7 @@ export class Keyport implements KeyportServices {
         'No PKCS#11 module is configured: pass --pkcs11-module PATH or set KEYPORT_PKCS11_MODULES.',
       );
     }
-    this.host ??= new TokenHostClient({ env: this.options.env });
+    this.host ??= new TokenHostClient({ env: this.options.env, ...this.options.tokenHost });
     this.pkcs11Store ??= new Pkcs11KeyStore({ host: this.host, modules: this.modules, pin: this.options.pin ?? NO_PIN });
     return this.pkcs11Store;
   }

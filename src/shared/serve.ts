@@ -1,0 +1,80 @@
+/**
+ * The serving side of the contract: validates a request with its zod schema, calls the core and
+ * turns every outcome into a Result. Transport-free, so Electron IPC and `keyport serve` share it.
+ */
+import type { z } from 'zod';
+import type { KeyportServices } from '../core/services';
+import { version } from '../../package.json';
+import { isMethodName, requestSchema, type MethodName, type ResponseOf, type ValidRequestOf } from './contract';
+import { toKeyportError } from './errors';
+import type { EventHub } from './events';
+import { err, ok, type Result } from './result';
+
+/** Options for `serveContract`. */
+export interface ServeOptions {
+  /** Where events caused by a request are published (e.g. `identities.changed` after a removal). */
+  events?: EventHub;
+  /** Told about faults that are not KeyportErrors, for the server's own diagnostics. */
+  onInternalError?: (error: unknown) => void;
+}
+
+type Binding<M extends MethodName> = (
+  services: KeyportServices,
+  request: ValidRequestOf<M>,
+  events: EventHub | undefined,
+) => Promise<ResponseOf<M>>;
+
+/** How each method maps onto the core services; the mapped type makes a missing method a compile error. */
+const bindings: { [M in MethodName]: Binding<M> } = {
+  'app.version': async () => ({ name: 'Keyport', version }),
+  'identities.list': (services) => services.listIdentities(),
+  'identities.show': (services, { id }) => services.showIdentity(id),
+  'identities.remove': async (services, { id }, events) => {
+    await services.removeIdentity(id);
+    events?.emit('identities.changed', { change: 'removed', id });
+    return null;
+  },
+  'tokens.list': (services) => services.listTokens(),
+};
+
+/**
+ * Serves one request. Never throws: an unknown method or a body its schema rejects gives
+ * KEYPORT_INVALID_REQUEST, a thrown KeyportError keeps its code and sentence, anything else
+ * becomes KEYPORT_INTERNAL with its message only (never a stack).
+ */
+export async function serveContract(
+  services: KeyportServices,
+  method: string,
+  body: unknown,
+  options: ServeOptions = {},
+): Promise<Result<unknown>> {
+  if (!isMethodName(method)) {
+    return err('KEYPORT_INVALID_REQUEST', `Unknown method ${quote(method)}: the UI and Keyport are different versions; restart Keyport.`);
+  }
+  // A missing body means "no parameters": IPC invoke without an argument, or an empty HTTP POST.
+  const parsed = requestSchema(method).safeParse(body === undefined ? {} : body);
+  if (!parsed.success) {
+    return err('KEYPORT_INVALID_REQUEST', describeInvalid(method, parsed.error));
+  }
+  try {
+    const binding = bindings[method] as Binding<MethodName>;
+    return ok(await binding(services, parsed.data as ValidRequestOf<MethodName>, options.events));
+  } catch (e) {
+    const error = toKeyportError(e, `Keyport failed to answer ${method}`);
+    if (error.code === 'KEYPORT_INTERNAL') options.onInternalError?.(e);
+    return err(error.code, error.message);
+  }
+}
+
+/** One sentence naming the first problem with the request, e.g. `Invalid identities.show request: id: ...`. */
+function describeInvalid(method: MethodName, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return `Invalid ${method} request.`;
+  const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+  return `Invalid ${method} request: ${where}${issue.message.replace(/\.$/, '')}.`;
+}
+
+/** Echoes a caller-supplied name safely: bounded and JSON-quoted, so it cannot forge log lines. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
