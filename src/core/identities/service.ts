@@ -2,7 +2,7 @@ import { createPrivateKey, randomBytes } from 'node:crypto';
 import { KeyportError } from '../../shared/errors';
 import type { KeyAlgorithm, KeyRef, KeyStore } from '../keystores/types';
 import { parseCertificate } from '../pki/certificate';
-import { orderChain } from '../pki/chain';
+import { chainForKey } from '../pki/chain';
 import { createCsr } from '../pki/csr';
 import { spkiOf } from '../pki/key-algorithm';
 import { findByIdOrLabel } from './lookup';
@@ -110,14 +110,14 @@ export class IdentityService {
   }
 
   private async checkChainForKey(certs: Buffer[], spki: Buffer, keyName: string) {
-    const { chain } = orderChain(certs, spki);
-    const leaf = chain[0] && parseCertificate(chain[0], 'the certificate');
-    if (!leaf || !leaf.publicKeySpki.equals(spki)) {
+    const chain = chainForKey(certs, spki)?.chain;
+    if (!chain) {
       throw new KeyportError(
         'KEYPORT_KEY_MISMATCH',
         `The certificate does not belong to ${keyName}: its public key is a different one; check that you picked the matching files.`,
       );
     }
+    const leaf = parseCertificate(chain[0]!, 'the certificate');
     const { identities } = await this.registry.read();
     const existing = identities.find((i) => i.chain[0] === chain[0]!.toString('base64'));
     if (existing) {

@@ -20,7 +20,7 @@ import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import { KeyportError } from '../../../shared/errors';
 import { EncryptedData, encodeOctetString, serialize, toArrayBuffer } from './asn1';
-import { certFacts } from './chain';
+import { certFacts } from '../chain';
 import { MAX_ITERATIONS } from './errors';
 import { legacyPbeEncrypt } from './legacy-pbe';
 import { computeMac } from './mac';

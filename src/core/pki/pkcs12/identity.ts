@@ -1,7 +1,7 @@
 /** Picks the identity in a PKCS#12 file: the private key, the certificate for it, and its chain. */
 import * as crypto from 'node:crypto';
 import { KeyportError } from '../../../shared/errors';
-import { certFacts, orderChain, uniqueCerts, type CertFacts } from './chain';
+import { certFacts, orderChain, uniqueCerts, type CertFacts } from '../chain';
 import type { Pkcs12Contents, Pkcs12Identity, Pkcs12Key } from './types';
 
 /**
