@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { toKeyportError } from '../../shared/errors';
+import { KeyportError, toKeyportError } from '../../shared/errors';
 import type { Signer } from '../keystores/types';
 import { parseCertificate } from '../pki/certificate';
 import { connect, type KeyportTlsSocket, type TlsInfo, type TraceEvent } from '../tls';
@@ -120,9 +120,22 @@ function httpGet(socket: KeyportTlsSocket, target: Target, timeoutMs: number): P
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no HTTP answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (e) => reject(httpFailure(e, socket)));
     req.end();
   });
+}
+
+/**
+ * A connection closed before any HTTP answer ("socket hang up") as a TLS failure: some servers
+ * (Node) refuse a client certificate by closing without an alert once the handshake is done,
+ * which on TLS 1.3 is after our side has finished it.
+ */
+function httpFailure(e: Error, socket: KeyportTlsSocket): Error {
+  if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET' || e instanceof KeyportError) return e;
+  const hint = socket.tlsInfo.clientCertificateSent
+    ? 'it probably refused our client certificate (check which CA it trusts for client certificates); check its log'
+    : 'check its log';
+  return new KeyportError('KEYPORT_TLS_CLOSED', `The server closed the connection without an HTTP answer; ${hint}.`, { cause: e });
 }
 
 function hostHeader(t: Target): string {

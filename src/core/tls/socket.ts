@@ -227,15 +227,18 @@ export class KeyportTlsSocket extends TransportSocket {
       this.transport.resume();
     }
     if (this.transportEnded) {
-      return Promise.reject(
-        new TlsError(
-          'KEYPORT_TLS_CLOSED',
-          `The server closed the connection without an alert while ${this.step} (the stream was cut short); ` +
-            'it may not speak TLS on this port, or it dropped us; check its log.',
-        ),
-      );
+      const what = `The server closed the connection without an alert while ${this.step} (the stream was cut short)`;
+      return Promise.reject(new TlsError('KEYPORT_TLS_CLOSED', `${what}; ${this.droppedHint()}.`));
     }
     return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  /** Servers such as Node's drop a client certificate they refuse without an alert: say so once we sent one. */
+  private droppedHint(): string {
+    const sentCertificate = this.cfg.chain.length > 0 && this.recorder.events.some((e) => e.direction === 'sent' && e.type === 'Certificate');
+    return sentCertificate
+      ? 'it probably refused our client certificate (check which CA it trusts for client certificates), or dropped us for another reason; check its log'
+      : 'it may not speak TLS on this port, or it dropped us; check its log';
   }
 
   private onData(chunk: Buffer): void {
