@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
+import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
 import { registerTransferCommands } from './commands/transfer';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerTokenCommands(program);
   registerTlsCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

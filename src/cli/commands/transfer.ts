@@ -66,6 +66,7 @@ export function registerTransferCommands(program: Command): void {
     .option('--password-file <file>', 'with --pkcs12: the password to protect it with')
     .option('--legacy', 'with --pkcs12: 3DES/RC2 and a SHA-1 MAC, for old Windows, macOS and Java')
     .option('--out <file>', 'write here instead of stdout')
+    .option('--json', 'errors as JSON (the export itself is PEM or PKCS#12)')
     .action(
       action<ExportOptions>(async ([id], o, k) => {
         const data = await exportData(id!, o, k);
