@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'e2e/**/*.test.ts'],
     // Real backends (tokens, TPM, keyring, TLS servers) take seconds to start.
     testTimeout: 60_000,
     hookTimeout: 120_000,

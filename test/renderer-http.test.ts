@@ -1,20 +1,16 @@
 /**
  * The renderer in a real Chromium, on the HTTP transport it uses outside Electron: the built
- * bundle is served with Keyport's CSP from a loopback server that answers `/api/<method>` with
- * `serveContract` and streams events on `/api/events`, as `keyport serve` will.
+ * bundle served by `keyport serve`'s own server (src/core/serve) over the in-memory core, so
+ * this checks the UI's display, events and CSP; e2e/serve.e2e.test.ts runs the real CLI.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyportServices } from '../src/core/services';
-import { CONTENT_SECURITY_POLICY } from '../src/main/csp';
-import { eventNames } from '../src/shared/contract';
+import { startUiServer, type UiServer } from '../src/core/serve/server';
 import { createEventHub, type EventHub } from '../src/shared/events';
 import { serveContract } from '../src/shared/serve';
 import { memoryServices } from './fixtures/memory-services';
@@ -22,51 +18,14 @@ import { memoryServices } from './fixtures/memory-services';
 const root = path.resolve(__dirname, '..');
 const CHROMIUM = '/usr/bin/chromium';
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'keyport-renderer-'));
-const servers: http.Server[] = [];
+const servers: UiServer[] = [];
 let browser: Browser | undefined;
 
-const types: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-};
-
-/** Serves the built renderer and the contract on 127.0.0.1, port chosen by the OS. */
+/** Serves the built renderer and the contract like `keyport serve`; returns the URL with its token. */
 async function startServer(services: KeyportServices, events: EventHub): Promise<string> {
-  const server = http.createServer((req, res) => {
-    void handle(req, res).catch(() => res.writeHead(500).end());
-  });
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (pathname === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-      res.write(': open\n\n');
-      const stops = eventNames.map((name) =>
-        events.subscribe(name, (payload) => res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)),
-      );
-      req.on('close', () => stops.forEach((stop) => stop()));
-      return;
-    }
-    if (req.method === 'POST' && pathname.startsWith('/api/')) {
-      let text = '';
-      for await (const chunk of req) text += chunk;
-      const result = await serveContract(services, pathname.slice('/api/'.length), text ? JSON.parse(text) : undefined, { events });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
-      return;
-    }
-    const file = path.join(outDir, 'renderer', pathname === '/' ? 'index.html' : path.normalize(pathname));
-    const body = await readFile(file).catch(() => null);
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, {
-      'content-type': types[path.extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-    });
-    res.end(body);
-  }
+  const server = await startUiServer({ services, events, rendererDir: path.join(outDir, 'renderer') });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return server.url;
 }
 
 /** Opens the UI and records everything the page complains about (CSP violations, errors). */
@@ -103,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(servers.map((s) => s.close()));
   rmSync(outDir, { recursive: true, force: true });
 });
 

@@ -1,19 +1,5 @@
 /**
- * Keyport's Content-Security-Policy. The renderer only ever loads its own bundled files, so
- * everything is `'self'`: no inline script or style, no eval, no remote code, no plugins.
- * Kept free of Electron so tests can check that index.html's meta tag says the same.
+ * Keyport's Content-Security-Policy lives in src/shared/csp.ts, so `keyport serve` (src/core)
+ * sends the same header as the Electron window; re-exported here for the main process.
  */
-
-/** Directives valid in a `<meta http-equiv="Content-Security-Policy">` tag (index.html repeats them). */
-export const CSP_META_DIRECTIVES = [
-  "default-src 'self'",
-  // No <object>/<embed>: plugins are a classic way around script-src.
-  "object-src 'none'",
-  // A <base> tag could silently repoint every relative script URL.
-  "base-uri 'none'",
-  // The UI never submits HTML forms; everything goes through the contract.
-  "form-action 'none'",
-] as const;
-
-/** The full policy sent as a response header; `frame-ancestors` only works in a header. */
-export const CONTENT_SECURITY_POLICY = [...CSP_META_DIRECTIVES, "frame-ancestors 'none'"].join('; ');
+export { CONTENT_SECURITY_POLICY, CSP_META_DIRECTIVES } from '../shared/csp';

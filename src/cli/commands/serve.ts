@@ -46,7 +46,7 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'TCP port on 127.0.0.1 (default: a free port; the address changes every run anyway)')
     .option('--host <address>', 'only 127.0.0.1 is accepted: the UI can use your keys (use ssh -L to reach it from elsewhere)')
     .action(
-      action<{ port?: string; host?: string }>(async (_args, opts, keyport) => {
+      action<{ json?: boolean; port?: string; host?: string }>(async (_args, opts, keyport) => {
         const server = await startUiServer({
           services: keyport,
           rendererDir: rendererDir(),
