@@ -6,8 +6,7 @@ import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
 import { registerTransferCommands } from './commands/transfer';
 import { ExitCode } from './exit-codes';
-
-const collect = (value: string, previous: string[]) => [...previous, value];
+import { collect } from './options';
 
 /** The `keyport` command line. */
 export function buildProgram(): Command {

@@ -7,6 +7,7 @@ import { KeyAlgorithms, type KeyAlgorithm } from '../../core/keystores/types';
 import { readCertificates } from '../../core/pki/pem';
 import { action } from '../action';
 import { print } from '../output';
+import { collect } from '../options';
 
 /** Parses `--to keychain|pkcs11:TOKEN_LABEL`. */
 export function parseDestination(to: string | undefined): KeyDestination {
@@ -20,8 +21,6 @@ function parseAlgorithm(alg: string): KeyAlgorithm {
   if ((KeyAlgorithms as readonly string[]).includes(alg)) return alg as KeyAlgorithm;
   throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Unknown key algorithm "${alg}": use one of ${KeyAlgorithms.join(', ')}.`);
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** `keygen` and `attach`. */
 export function registerKeyCommands(program: Command): void {

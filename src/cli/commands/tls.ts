@@ -9,8 +9,7 @@ import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
 import { ExitCode } from '../exit-codes';
 import { print } from '../output';
-
-const collect = (value: string, previous: string[]) => [...previous, value];
+import { collect } from '../options';
 
 async function readCaFiles(files: string[]): Promise<Buffer[]> {
   return Promise.all(files.map((f) => readInputFile(f, 'CA file')));
