@@ -13,14 +13,19 @@
  * - malformed or repeated extensions make a certificate bad (OpenSSL sometimes ignores them);
  * - hostnames: where node and OpenSSL differ (IDNA labels, 'f*o' wildcards), both refusals apply;
  *   a trailing dot is ignored as node does (OpenSSL 3.0's X509_check_host refuses it: more accepting).
+ *
+ * Cost: parsed certificates, trust stores and verified signatures are cached per process (bounded,
+ * keyed by SHA-256 of the DER), so a repeat handshake with a known server costs little; dates,
+ * extensions, name constraints and the hostname are still checked on every call.
  */
+import type { KeyObject } from 'node:crypto';
 import { KeyportError } from '../../../shared/errors';
 import { readCertificates } from '../pem';
 import { checkHostname } from './hostname';
-import { MalformedCertificate, parseCert, type ParsedCert } from './parsed-cert';
+import { parseCertCached } from './cert-cache';
+import { MalformedCertificate, type ParsedCert } from './parsed-cert';
 import type { Purpose } from './purpose';
-import { loadSystemStore } from './system-store';
-import { parseAnchors, TrustStore } from './trust-store';
+import { trustStoreFor } from './trust-store-cache';
 import { findValidPath } from './validate-path';
 
 export type { Purpose } from './purpose';
@@ -48,6 +53,8 @@ export interface VerifiedChain {
   path: Buffer[];
   /** The anchor's subject, most specific attribute first ("CN=Root CA, O=Example"). */
   anchorSubject: string;
+  /** The leaf's public key, already parsed (saves the TLS client parsing the leaf again). */
+  leafPublicKey: KeyObject;
 }
 
 /**
@@ -65,15 +72,18 @@ export async function verifyServerChain(o: VerifyServerChainOptions): Promise<Ve
       'The server sent no certificate; it must be configured with one.',
     );
   }
-  const anchors = parseAnchors(o.trustAnchors);
-  const useSystem = o.useSystemStore ?? o.trustAnchors.length === 0;
-  const store = new TrustStore(anchors, useSystem ? await loadSystemStore() : undefined);
+  const store = await trustStoreFor(o.trustAnchors, o.useSystemStore ?? o.trustAnchors.length === 0);
   const untrusted = rest.filter(
     (c, i) => !c.der.equals(leaf.der) && rest.findIndex((d) => d.der.equals(c.der)) === i,
   );
   const path = findValidPath(leaf, untrusted, store, o.purpose ?? 'serverAuth', o.now ?? new Date());
   if (o.servername !== undefined) checkHostname(leaf, o.servername);
-  return { path: path.map((c) => c.der), anchorSubject: (path[path.length - 1] as ParsedCert).subject.text };
+  // Copies: the cached certificates' DER must stay as parsed whatever the caller does with the result.
+  return {
+    path: path.map((c) => Buffer.from(c.der)),
+    anchorSubject: (path[path.length - 1] as ParsedCert).subject.text,
+    leafPublicKey: leaf.publicKey,
+  };
 }
 
 /** Certificates from a CA file: a PEM bundle or one DER certificate (KEYPORT_PEM_INVALID otherwise). */
@@ -84,7 +94,7 @@ export function parsePemOrDer(buf: Buffer, what = 'the CA file'): Buffer[] {
 function parseSentChain(chain: readonly Buffer[]): ParsedCert[] {
   return chain.map((der, i) => {
     try {
-      return parseCert(der);
+      return parseCertCached(der);
     } catch (e) {
       const why = e instanceof MalformedCertificate ? e.message : 'it cannot be read';
       const which = i === 0 ? "The server's certificate" : `Certificate #${i + 1} the server sent`;

@@ -1,4 +1,4 @@
-import { X509Certificate as NodeCertificate, type KeyObject } from 'node:crypto';
+import { createHash, X509Certificate as NodeCertificate, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
@@ -17,6 +17,8 @@ import { HANDLED_CRITICAL_EXTENSIONS, OID } from './oids';
 /** Everything the verifier reads from one certificate, parsed once. */
 export interface ParsedCert {
   der: Buffer;
+  /** Hex SHA-256 of `der`: the key verifier caches file this certificate under. */
+  fingerprint: string;
   /** node:crypto's view, for signature checks and the public key. */
   node: NodeCertificate;
   publicKey: KeyObject;
@@ -57,6 +59,7 @@ export function parseCert(der: Buffer): ParsedCert {
   const tbs = asn.tbsCertificate;
   const cert: ParsedCert = {
     der,
+    fingerprint: fingerprintOf(der),
     node,
     publicKey: readPublicKey(node),
     version: tbs.version + 1,
@@ -72,6 +75,11 @@ export function parseCert(der: Buffer): ParsedCert {
   cert.selfIssued = cert.subject.key === cert.issuer.key;
   readExtensions(cert, tbs.extensions ?? []);
   return cert;
+}
+
+/** Hex SHA-256 of a DER certificate. */
+export function fingerprintOf(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
 }
 
 function readPublicKey(node: NodeCertificate): KeyObject {

@@ -1,6 +1,7 @@
 import { KeyportError } from '../../../shared/errors';
 import { isSelfSigned, likelyIssued } from './issuer-match';
-import { MalformedCertificate, parseCert, type ParsedCert } from './parsed-cert';
+import { parseCertCached } from './cert-cache';
+import { MalformedCertificate, type ParsedCert } from './parsed-cert';
 import type { SystemStore } from './system-store';
 
 /** The certificates Keyport trusts for one verification: the user's anchors, optionally the system's. */
@@ -50,7 +51,7 @@ export class TrustStore {
 export function parseAnchors(ders: readonly Buffer[]): ParsedCert[] {
   return ders.map((der, i) => {
     try {
-      return parseCert(der);
+      return parseCertCached(der);
     } catch (e) {
       const why = e instanceof MalformedCertificate ? e.message : 'it cannot be read';
       throw new KeyportError('KEYPORT_CERT_INVALID', `Cannot use trusted CA certificate #${i + 1}: ${why}.`, {
