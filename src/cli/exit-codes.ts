@@ -37,6 +37,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_TOKENHOST_TIMEOUT: ExitCode.backendUnavailable,
   KEYPORT_FILE_UNREADABLE: ExitCode.badInput,
   KEYPORT_FILE_TOO_LARGE: ExitCode.badInput,
+  KEYPORT_FILE_UNWRITABLE: ExitCode.badInput,
   KEYPORT_PEM_INVALID: ExitCode.badInput,
   KEYPORT_CERT_INVALID: ExitCode.badInput,
   KEYPORT_KEY_INVALID: ExitCode.badInput,

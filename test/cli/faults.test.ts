@@ -148,6 +148,15 @@ describe.skipIf(keyring.missing || softhsm.missing)('faults through the CLI', ()
     }
   });
 
+  it('writing to a folder that does not exist is one sentence, not KEYPORT_INTERNAL (bug: export --out to a missing folder)', async () => {
+    const missingDir = path.join(dataDir, 'no-such-folder');
+    const { id } = JSON.parse((await cli(['list', '--json'])).stdout)[0];
+    const err = await expectFailure(['export', id, '--chain', '--out', path.join(missingDir, 'chain.pem')], 'KEYPORT_FILE_UNWRITABLE', 6);
+    expect(err.message).toContain('folder exists');
+    // keygen checks before making a key, so no orphan key is left behind
+    await expectFailure(['keygen', '--to', 'keychain', '--subject', 'CN=x', '--out', path.join(missingDir, 'x.csr')], 'KEYPORT_FILE_UNWRITABLE', 6);
+  });
+
   it('usage errors exit 2 with one line', async () => {
     const r = await cli(['keygen', '--to', 'floppy:disk', '--subject', 'CN=x']);
     expect(r.code).toBe(2);

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { KeyportError } from '../../shared/errors';
 import type { KeyDestination } from '../../core/identities/service';
@@ -6,6 +5,7 @@ import { readInputFile } from '../../core/input-file';
 import { KeyAlgorithms, type KeyAlgorithm } from '../../core/keystores/types';
 import { readCertificates } from '../../core/pki/pem';
 import { action } from '../action';
+import { checkWritable, writeOutputFile } from '../output-file';
 import { print } from '../output';
 import { collect } from '../options';
 
@@ -37,6 +37,7 @@ export function registerKeyCommands(program: Command): void {
     .action(
       action<{ to: string; alg: string; subject: string; san: string[]; label?: string; out?: string; json?: boolean }>(
         async (_args, o, k) => {
+          if (o.out) await checkWritable(o.out);
           const result = await k.identities.keygen({
             to: parseDestination(o.to),
             algorithm: parseAlgorithm(o.alg),
@@ -44,7 +45,7 @@ export function registerKeyCommands(program: Command): void {
             sans: o.san,
             label: o.label,
           });
-          if (o.out) await fs.writeFile(o.out, result.csr);
+          if (o.out) await writeOutputFile(o.out, result.csr);
           print(result, o.json === true, () =>
             o.out ? `Key ${result.keyId} created; CSR written to ${o.out}.\n` : `${result.csr}`,
           );

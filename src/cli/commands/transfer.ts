@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { readIdentitySource, type ImportFiles } from '../../core/identities/import-source';
 import { isKeyportError, KeyportError } from '../../shared/errors';
 import { readInputFile } from '../../core/input-file';
 import type { Keyport } from '../../core/app';
 import { action } from '../action';
+import { writeOutputFile } from '../output-file';
 import { print } from '../output';
 import { promptSecret, readSecretFile } from '../secrets';
 import { parseDestination } from './keys';
@@ -70,7 +70,7 @@ export function registerTransferCommands(program: Command): void {
     .action(
       action<ExportOptions>(async ([id], o, k) => {
         const data = await exportData(id!, o, k);
-        if (o.out) await fs.writeFile(o.out, data, { mode: o.pkcs12 ? 0o600 : 0o644 });
+        if (o.out) await writeOutputFile(o.out, data, o.pkcs12 === true);
         else process.stdout.write(data);
       }),
     );

@@ -109,7 +109,8 @@ function parsePkcs8(pkcs8: Buffer): JsonWebKey {
   const rsaBits = jwk.kty === 'RSA' ? Buffer.from(jwk.n ?? '', 'base64url').length * 8 : 0;
   const ok = (jwk.kty === 'EC' && jwk.crv !== undefined && jwk.crv in Curves) || rsaBits === 2048 || rsaBits === 3072;
   if (!ok) {
-    const what = jwk.kty === 'RSA' ? `RSA-${rsaBits}` : jwk.kty === 'EC' ? `EC ${jwk.crv}` : String(jwk.kty ?? 'this key type');
+    // OKP is JWK's name for Ed25519/Ed448 keys; users know them by their curve.
+    const what = jwk.kty === 'RSA' ? `RSA-${rsaBits}` : jwk.kty === 'EC' ? `EC ${jwk.crv}` : String(jwk.crv ?? jwk.kty ?? 'this key type');
     throw new KeyportError('KEYPORT_KEY_UNSUPPORTED', `Cannot import the private key: ${what} is not supported on tokens; use EC P-256/P-384 or RSA-2048/3072.`);
   }
   return jwk;
