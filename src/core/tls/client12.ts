@@ -2,7 +2,7 @@ import { timingSafeEqual, type KeyObject } from 'node:crypto';
 import { SignatureSchemes } from '../keystores/types';
 import { AlertDescription, ExtensionType, HandshakeType } from './constants';
 import { suiteById, type CipherSuite } from './cipher-suites';
-import { allowOnly, readAlpn } from './extensions';
+import { allowOnly, answerable, readAlpn } from './extensions';
 import type { ServerHello } from './hello';
 import { expect, unexpected, type HelloState } from './handshake';
 import { createKeyShare, groupName } from './key-share';
@@ -78,6 +78,7 @@ export async function finish12(io: HandshakeIo, s: HelloState, sh: ServerHello, 
       AlertDescription.decrypt_error,
     );
   }
+  if (io.handshakeBuffered) throw protocolError('The server sent handshake data after its Finished.', AlertDescription.unexpected_message);
   return { info };
 }
 
@@ -86,11 +87,13 @@ function checkServerHello(s: HelloState, sh: ServerHello): CipherSuite {
   if (!suite || suite.version !== 'TLSv1.2') {
     throw protocolError('The server chose a cipher suite that was not offered.', AlertDescription.illegal_parameter);
   }
-  allowOnly(
-    sh.extensions,
-    [ExtensionType.server_name, ExtensionType.ec_point_formats, ExtensionType.alpn, ExtensionType.extended_master_secret, ExtensionType.renegotiation_info],
-    'ServerHello',
-  );
+  if (s.params.sessionId.length && sh.sessionId.equals(s.params.sessionId)) {
+    // We never offer a 1.2 session; the id is 1.3 compatibility padding.
+    throw protocolError('The server resumed a TLS 1.2 session that was never offered.', AlertDescription.illegal_parameter);
+  }
+  // Some servers echo supported_groups in a 1.2 ServerHello; BoringSSL and OpenSSL tolerate it.
+  const always = [ExtensionType.ec_point_formats, ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.supported_groups];
+  allowOnly(sh.extensions, answerable(s.params, always), 'ServerHello');
   if (!sh.extensions.has(ExtensionType.extended_master_secret)) {
     throw new TlsError(
       'KEYPORT_TLS_HANDSHAKE_FAILURE',

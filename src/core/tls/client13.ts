@@ -3,7 +3,7 @@ import { SignatureSchemes } from '../keystores/types';
 import { AlertDescription, ExtensionType, HandshakeType } from './constants';
 import { Reader } from './bytes';
 import { suiteById, type CipherSuite } from './cipher-suites';
-import { allowOnly, readAlpn } from './extensions';
+import { allowOnly, answerable, readAlpn } from './extensions';
 import type { ServerHello } from './hello';
 import type { HelloState } from './handshake';
 import { expect, unexpected } from './handshake';
@@ -40,11 +40,14 @@ export async function finish13(io: HandshakeIo, s: HelloState, sh: ServerHello, 
   const cHs = ks.deriveSecret(hash, hsSecret, 'c hs traffic', s.transcript.hash());
   const sHs = ks.deriveSecret(hash, hsSecret, 's hs traffic', s.transcript.hash());
   io.setReadProtection(protection(suite, sHs));
+  // The server reads with our handshake key from here on, so even an alert must use it.
+  if (!s.compatCcsSent) io.sendChangeCipherSpec();
+  io.setWriteProtection(protection(suite, cHs));
 
   const ee = await expect(io, HandshakeType.encrypted_extensions, 'EncryptedExtensions');
   s.transcript.add(ee.raw);
   const exts = parseEncryptedExtensions(ee.body);
-  allowOnly(exts, [ExtensionType.server_name, ExtensionType.supported_groups, ExtensionType.alpn], 'EncryptedExtensions');
+  allowOnly(exts, answerable(s.params, [ExtensionType.supported_groups]), 'EncryptedExtensions');
   const alpn = readAlpn(exts.get(ExtensionType.alpn), s.cfg.alpn);
 
   const info: TlsInfo = {
@@ -64,8 +67,6 @@ export async function finish13(io: HandshakeIo, s: HelloState, sh: ServerHello, 
   const sAp = ks.deriveSecret(hash, master, 's ap traffic', s.transcript.hash());
   io.setReadProtection(protection(suite, sAp));
 
-  io.sendChangeCipherSpec();
-  io.setWriteProtection(protection(suite, cHs));
   if (request) await sendClientAuth(io, s, request, info);
   const fin = encodeFinished(ks.finishedVerifyData(hash, cHs, s.transcript.hash()));
   s.transcript.add(fin);

@@ -100,7 +100,7 @@ export const ExtensionType = {
   renegotiation_info: 0xff01,
 } as const;
 
-export const ProtocolVersion = { TLS12: 0x0303, TLS13: 0x0304 } as const;
+export const ProtocolVersion = { TLS10: 0x0301, TLS12: 0x0303, TLS13: 0x0304 } as const;
 
 /** TLS versions as users name them (the `node:tls` spelling). */
 export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';

@@ -22,7 +22,12 @@ export function readExtensions(r: Reader, where: string): Extensions {
   return out;
 }
 
-/** Rejects extensions the server may not send in `where` (we only accept what we asked for). */
+/** The extensions a server may answer whatever we offered, plus server_name and ALPN when we sent them. */
+export function answerable(offered: { servername?: string; alpn?: readonly string[] }, always: readonly number[]): number[] {
+  return [...always, ...(offered.servername ? [ExtensionType.server_name] : []), ...(offered.alpn?.length ? [ExtensionType.alpn] : [])];
+}
+
+/** Rejects extensions the server may not send in `where` (we only accept what we asked for, RFC 8446 §4.2). */
 export function allowOnly(exts: Extensions, allowed: readonly number[], where: string): void {
   for (const type of exts.keys()) {
     if (!allowed.includes(type)) {
@@ -50,9 +55,12 @@ export function writeAlpn(w: Writer, protocols: readonly string[]): void {
   w.u16(ExtensionType.alpn).vec16((e) => e.vec16((l) => protocols.forEach((p) => l.vec8(Buffer.from(p, 'latin1')))));
 }
 
-/** A signature_algorithms list (CertificateRequest, or 1.2 supported_signature_algorithms). */
+/** A signature_algorithms list (CertificateRequest, or 1.2 supported_signature_algorithms); never empty. */
 export function readSchemeList(r: Reader): number[] {
   const list = r.sub16('signature algorithms');
+  if (list.remaining === 0) {
+    throw protocolError('The server sent an empty signature algorithms list in its CertificateRequest.', AlertDescription.decode_error);
+  }
   const out: number[] = [];
   while (list.remaining > 0) out.push(list.u16());
   return out;

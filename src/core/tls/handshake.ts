@@ -16,6 +16,7 @@ import { createKeyShare, groupName, Groups, type KeyShare } from './key-share';
 import { binderKey, earlySecret, hmac } from './key-schedule13';
 import { OFFERED_SCHEMES } from './signature-schemes';
 import type { SessionTicket } from './session-cache';
+import { PlainProtection } from './record-protection';
 import { protocolError, TlsError } from './tls-error';
 import { Transcript } from './transcript';
 import { finish13 } from './client13';
@@ -32,16 +33,24 @@ export interface HelloState {
   ticket?: SessionTicket;
   /** The suite a HelloRetryRequest fixed, if any. */
   retrySuite?: CipherSuite;
+  /** The middlebox-compatibility ChangeCipherSpec went out (before ClientHello2 after a HelloRetryRequest). */
+  compatCcsSent?: boolean;
 }
 
 /** Runs a whole handshake: ClientHello, optional HelloRetryRequest, then the 1.3 or 1.2 machine. */
 export async function runHandshake(io: HandshakeIo, cfg: HandshakeConfig): Promise<HandshakeResult> {
   const state = initialHello(cfg);
   sendClientHello(io, state);
+  io.setWriteProtection(new PlainProtection());
   let msg = await expect(io, HandshakeType.server_hello, 'the ServerHello');
   let sh = parseServerHello(msg.body);
   if (sh.random.equals(HELLO_RETRY_RANDOM)) {
+    // The server must wait for ClientHello2; anything already sent after the HelloRetryRequest is out of turn.
+    if (io.handshakeBuffered) throw protocolError('The server sent handshake data after its HelloRetryRequest.', AlertDescription.unexpected_message);
     applyHelloRetry(state, sh, msg.raw);
+    // Middlebox compatibility (RFC 8446 D.4): the one CCS goes right before ClientHello2, as in BoringSSL and OpenSSL.
+    io.sendChangeCipherSpec();
+    state.compatCcsSent = true;
     sendClientHello(io, state);
     msg = await expect(io, HandshakeType.server_hello, 'the ServerHello after HelloRetryRequest');
     sh = parseServerHello(msg.body);
@@ -157,6 +166,9 @@ function applyHelloRetry(s: HelloState, hrr: ServerHello, raw: Buffer): void {
 function negotiatedVersion(s: HelloState, sh: ServerHello): 'TLSv1.3' | 'TLSv1.2' {
   const sv = sh.extensions.get(ExtensionType.supported_versions);
   if (sv) {
+    if (sh.legacyVersion !== ProtocolVersion.TLS12) {
+      throw protocolError('The server sent a TLS 1.3 ServerHello with a bogus legacy version.', AlertDescription.protocol_version);
+    }
     if (sv.length !== 2 || sv.readUInt16BE(0) !== ProtocolVersion.TLS13 || !s.cfg.offer13) {
       throw protocolError('The server selected a TLS version that was not offered.', AlertDescription.illegal_parameter);
     }

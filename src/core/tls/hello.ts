@@ -96,6 +96,7 @@ export function parseServerHello(body: Buffer): ServerHello {
   const legacyVersion = r.u16();
   const random = r.bytes(32);
   const sessionId = r.vec8();
+  if (sessionId.length > 32) throw protocolError('The server sent a session id longer than 32 bytes.', AlertDescription.decode_error);
   const suite = r.u16();
   if (r.u8() !== 0) throw protocolError('The server selected compression, which TLS forbids.', AlertDescription.illegal_parameter);
   const extensions = readExtensions(r, 'ServerHello');

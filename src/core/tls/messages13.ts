@@ -7,6 +7,8 @@ import { protocolError } from './tls-error';
 /** Codecs of the TLS 1.3 handshake messages after ServerHello (RFC 8446 §4.3-4.6). */
 
 export function parseEncryptedExtensions(body: Buffer): Extensions {
+  // Unlike a ServerHello's, this extensions block is never optional.
+  if (body.length === 0) throw protocolError('The server sent an empty EncryptedExtensions message.', AlertDescription.decode_error);
   const r = new Reader(body, 'EncryptedExtensions');
   const exts = readExtensions(r, 'EncryptedExtensions');
   r.end();
@@ -46,7 +48,10 @@ export function parseCertificate13(body: Buffer): { context: Buffer; chain: Buff
   const chain: Buffer[] = [];
   while (list.remaining > 0) {
     chain.push(list.vec24());
-    list.vec16(); // per-certificate extensions (OCSP, SCT): not requested, ignored
+    // We request no OCSP or SCT, so any per-certificate extension is unsolicited (RFC 8446 §4.4.2).
+    if (list.vec16().length) {
+      throw protocolError('The server sent certificate extensions that Keyport did not request.', AlertDescription.unsupported_extension);
+    }
   }
   return { context, chain };
 }

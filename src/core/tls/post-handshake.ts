@@ -14,6 +14,8 @@ export class PostHandshake {
   private secrets: Tls13Secrets | undefined;
   /** True while our KeyUpdate asking the peer to update is unanswered. */
   private peerUpdateRequested = false;
+  /** We sent a KeyUpdate since our last application data: more requests are already answered (RFC 8446 §4.6.3). */
+  private updatedSinceWrite = false;
 
   constructor(
     private readonly layer: RecordLayer,
@@ -40,6 +42,12 @@ export class PostHandshake {
     s.clientTraffic = nextTrafficSecret(s.suite.hash, s.clientTraffic);
     this.layer.write = protection(s.suite, s.clientTraffic);
     if (requestPeer) this.peerUpdateRequested = true;
+    this.updatedSinceWrite = true;
+  }
+
+  /** We sent application data: the next KeyUpdate request gets its own answer. */
+  onApplicationWrite(): void {
+    this.updatedSinceWrite = false;
   }
 
   /** Asks the peer for new keys when its key nears the AEAD limit (at most once per key). */
@@ -60,13 +68,15 @@ export class PostHandshake {
   private onKeyUpdate(body: Buffer): void {
     const s = this.secrets as Tls13Secrets;
     const { updateRequested } = parseKeyUpdate(body);
+    this.layer.limits.onKeyUpdate();
     if (!this.layer.handshake.empty) {
       throw protocolError('The server straddled a KeyUpdate across records.', AlertDescription.unexpected_message);
     }
     s.serverTraffic = nextTrafficSecret(s.suite.hash, s.serverTraffic);
     this.layer.read = protection(s.suite, s.serverTraffic);
     this.peerUpdateRequested = false;
-    if (updateRequested) this.keyUpdate(false);
+    // A batch of requests while we are silent gets a single answer, as in BoringSSL.
+    if (updateRequested && !this.updatedSinceWrite) this.keyUpdate(false);
   }
 
   private storeTicket(body: Buffer): void {

@@ -1,4 +1,5 @@
-import { AlertLevel, ContentType, MAX_PLAINTEXT } from './constants';
+import { AlertLevel, ContentType, MAX_PLAINTEXT, ProtocolVersion } from './constants';
+import { FloodLimits } from './flood-limits';
 import { HandshakeBuffer } from './handshake-buffer';
 import { PlainProtection, type RecordProtection, type TlsRecord } from './record-protection';
 import { RecordReader } from './record-reader';
@@ -11,8 +12,10 @@ import type { Trace } from './trace';
 export class RecordLayer {
   readonly reader = new RecordReader();
   readonly handshake = new HandshakeBuffer();
+  readonly limits = new FloodLimits();
   read: RecordProtection = new PlainProtection();
-  write: RecordProtection = new PlainProtection();
+  /** The first ClientHello's record says TLS 1.0; later plaintext records say TLS 1.2. */
+  write: RecordProtection = new PlainProtection(ProtocolVersion.TLS10);
 
   constructor(
     private readonly output: (records: Buffer[]) => boolean,
@@ -24,10 +27,12 @@ export class RecordLayer {
     const raw = this.reader.next();
     if (!raw) return null;
     // TLS 1.3 compatibility ChangeCipherSpec records stay unprotected; the socket decides if one is allowed.
-    if (raw.header[0] === ContentType.change_cipher_spec && this.read.encrypted) {
-      return { type: ContentType.change_cipher_spec, data: raw.body };
-    }
-    return this.read.open(raw.header, raw.body);
+    const record =
+      raw.header[0] === ContentType.change_cipher_spec && this.read.encrypted
+        ? { type: ContentType.change_cipher_spec, data: raw.body }
+        : this.read.open(raw.header, raw.body);
+    this.limits.onRecord(record.type === ContentType.alert, record.data.length);
+    return record;
   }
 
   /** Seals `data` as records of at most 2^14 bytes; false when the transport wants us to wait. */

@@ -1,4 +1,4 @@
-import { AlertDescription, ContentType, MAX_PLAINTEXT } from './constants';
+import { AlertDescription, ContentType, MAX_PLAINTEXT, ProtocolVersion } from './constants';
 import { createAead, TAG_LENGTH, type Aead } from './aead';
 import type { CipherSuite } from './cipher-suites';
 import { protocolError, TlsError } from './tls-error';
@@ -20,11 +20,10 @@ export interface RecordProtection {
   open(header: Buffer, body: Buffer): TlsRecord;
 }
 
-function header(type: number, length: number): Buffer {
+function header(type: number, length: number, version: number = ProtocolVersion.TLS12): Buffer {
   const h = Buffer.allocUnsafe(5);
   h[0] = type;
-  h[1] = 3;
-  h[2] = 3;
+  h.writeUInt16BE(version, 1);
   h.writeUInt16BE(length, 3);
   return h;
 }
@@ -47,13 +46,18 @@ function badMac(): TlsError {
   );
 }
 
-/** No protection: before keys exist. */
+/**
+ * No protection: before keys exist. `recordVersion` is the legacy record version written;
+ * the initial ClientHello goes out as TLS 1.0, as every major stack sends it (RFC 8446 §5.1).
+ */
 export class PlainProtection implements RecordProtection {
   readonly encrypted = false;
   count = 0;
 
+  constructor(private readonly recordVersion: number = ProtocolVersion.TLS12) {}
+
   seal(type: number, data: Buffer): Buffer {
-    return Buffer.concat([header(type, data.length), data]);
+    return Buffer.concat([header(type, data.length, this.recordVersion), data]);
   }
 
   open(h: Buffer, body: Buffer): TlsRecord {
@@ -97,10 +101,11 @@ export class Tls13Protection implements RecordProtection {
     }
     const inner = this.aead.open(xorNonce(this.iv, this.count++), h, body);
     if (!inner) throw badMac();
+    // The limit covers content type and padding too (RFC 8446 §5.4).
+    if (inner.length > MAX_PLAINTEXT + 1) throw overflow();
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;
     if (end < 0) throw protocolError('The server sent a record without a content type.', AlertDescription.unexpected_message);
-    if (end > MAX_PLAINTEXT) throw overflow();
     return { type: inner[end] as number, data: inner.subarray(0, end) };
   }
 }

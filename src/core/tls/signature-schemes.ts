@@ -1,5 +1,4 @@
 import { constants, verify, type KeyObject } from 'node:crypto';
-import { KeyportError } from '../../shared/errors';
 import { SignatureSchemes, type Signer, type SignatureScheme } from '../keystores/types';
 import { AlertDescription } from './constants';
 import { TlsError } from './tls-error';
@@ -102,9 +101,10 @@ export function chooseClientScheme(version: Version, serverSchemes: readonly num
     const info = SCHEMES.get(id);
     if (info && serverSchemes.includes(id) && allowedIn(version, info)) return name;
   }
-  throw new KeyportError(
+  throw new TlsError(
     'KEYPORT_SIGN_SCHEME_UNSUPPORTED',
     `The server accepts none of the signature schemes this ${signer.algorithm} key can make ` +
       `(server: ${serverSchemes.map(schemeName).join(', ') || 'none'}); use an identity with another key type.`,
+    AlertDescription.handshake_failure,
   );
 }

@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
 import { KeyportError, toKeyportError } from '../../shared/errors';
-import { errorForReceivedAlert } from './alerts';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants';
+import { ControlRecords } from './control-records';
 import type { HandshakeMessage } from './handshake-buffer';
 import { runHandshake } from './handshake';
 import { PostHandshake } from './post-handshake';
 import { RecordLayer } from './record-layer';
-import type { RecordProtection, TlsRecord } from './record-protection';
+import type { TlsRecord } from './record-protection';
 import { protocolError, TlsError } from './tls-error';
 import { Trace, type TraceEvent } from './trace';
 import { TransportSocket } from './transport-socket';
@@ -44,8 +44,7 @@ export class KeyportTlsSocket extends TransportSocket {
   private readBlocked = false;
   private peerClosed = false;
   private pumping = false;
-  private pendingRead: RecordProtection | undefined;
-  private ccsSeen = false;
+  private readonly control: ControlRecords;
   private version: HandshakeIo['version'];
   private pendingWrite: { chunk: Buffer; cb: (e?: Error | null) => void } | undefined;
   private pendingFinal: ((e?: Error | null) => void) | undefined;
@@ -57,6 +56,7 @@ export class KeyportTlsSocket extends TransportSocket {
   ) {
     super(transport);
     this.layer = new RecordLayer((records) => this.output(records), this.recorder);
+    this.control = new ControlRecords(this.layer, () => this.version);
     this.step = options.connecting ? `connecting to ${cfg.host}:${cfg.port}` : 'waiting for the ServerHello';
     transport.on('data', (chunk: Buffer) => this.onData(chunk));
     transport.on('end', () => this.onEnd());
@@ -141,17 +141,20 @@ export class KeyportTlsSocket extends TransportSocket {
         self.version = v;
       },
       get changeCipherSpecSeen() {
-        return self.ccsSeen;
+        return self.control.ccsSeen;
+      },
+      get handshakeBuffered() {
+        return !self.layer.handshake.empty;
       },
       readMessage: () => this.readHandshakeMessage(),
       send: (raw) => this.layer.writeHandshake(raw),
       sendChangeCipherSpec: () => this.layer.writeChangeCipherSpec(),
       setReadProtection: (p) => {
-        this.requireMessageBoundary();
+        this.control.requireMessageBoundary();
         this.layer.read = p;
       },
       setWriteProtection: (p) => (this.layer.write = p),
-      expectChangeCipherSpec: (p) => (this.pendingRead = p),
+      expectChangeCipherSpec: (p) => (this.control.pendingRead = p),
     };
   }
 
@@ -176,48 +179,11 @@ export class KeyportTlsSocket extends TransportSocket {
       case ContentType.handshake:
         return this.layer.handshake.push(record.data);
       case ContentType.alert:
-        return this.onAlert(record.data, `while ${this.step}`);
+        return this.control.onAlert(record.data, `while ${this.step}`);
       case ContentType.change_cipher_spec:
-        return this.onChangeCipherSpec(record.data);
+        return this.control.onChangeCipherSpec(record.data);
       default:
         throw protocolError('The server sent application data before the handshake finished.', AlertDescription.unexpected_message);
-    }
-  }
-
-  private onChangeCipherSpec(data: Buffer): void {
-    if (data.length !== 1 || data[0] !== 1) {
-      throw protocolError('The server sent a malformed ChangeCipherSpec.', AlertDescription.unexpected_message);
-    }
-    this.recorder.changeCipherSpec('received');
-    if (this.version === 'TLSv1.2') {
-      if (!this.pendingRead) throw protocolError('The server sent ChangeCipherSpec too early.', AlertDescription.unexpected_message);
-      this.requireMessageBoundary();
-      this.layer.read = this.pendingRead;
-      this.pendingRead = undefined;
-      this.ccsSeen = true;
-    } else if (this.layer.read.encrypted && this.ccsSeen) {
-      throw protocolError('The server sent ChangeCipherSpec twice.', AlertDescription.unexpected_message);
-    } else {
-      this.ccsSeen = true; // TLS 1.3 middlebox compatibility: one is ignored (RFC 8446 §5)
-    }
-  }
-
-  /** An alert record; returns only for alerts that change nothing. */
-  private onAlert(data: Buffer, during: string): void {
-    if (data.length !== 2) throw protocolError('The server sent a malformed alert.', AlertDescription.decode_error);
-    const [level, description] = [data[0] as number, data[1] as number];
-    this.recorder.alert('received', level, description);
-    if (description === AlertDescription.close_notify) {
-      throw new TlsError('KEYPORT_TLS_CLOSED', `The server closed the connection (close_notify) ${during}.`);
-    }
-    if (level === AlertLevel.warning && description === AlertDescription.user_canceled) return;
-    throw errorForReceivedAlert(description, during);
-  }
-
-  /** Keys may only change between handshake messages (RFC 8446 §5.1). */
-  private requireMessageBoundary(): void {
-    if (!this.layer.handshake.empty) {
-      throw protocolError('The server split a handshake message across a key change.', AlertDescription.unexpected_message);
     }
   }
 
@@ -298,7 +264,9 @@ export class KeyportTlsSocket extends TransportSocket {
     switch (record.type) {
       case ContentType.application_data:
         if (this.post?.tls13 && this.layer.read.count >= this.options.keyUpdateAfterRecords) this.post.requestPeerUpdate();
-        if (record.data.length && !this.push(record.data)) this.readBlocked = true;
+        if (!record.data.length) return;
+        this.layer.limits.onApplicationData();
+        if (!this.push(record.data)) this.readBlocked = true;
         return;
       case ContentType.handshake: {
         this.layer.handshake.push(record.data);
@@ -308,7 +276,7 @@ export class KeyportTlsSocket extends TransportSocket {
       }
       case ContentType.alert:
         try {
-          this.onAlert(record.data, 'after the handshake');
+          this.control.onAlert(record.data, 'after the handshake');
         } catch (e) {
           if (!(e instanceof TlsError && e.code === 'KEYPORT_TLS_CLOSED')) throw e;
           this.peerClosed = true;
@@ -329,6 +297,7 @@ export class KeyportTlsSocket extends TransportSocket {
       if (this.post?.tls13 && this.layer.write.count >= this.options.keyUpdateAfterRecords) this.post.keyUpdate(false);
       flushed = this.layer.writeData(ContentType.application_data, chunk.subarray(off, off + WRITE_SLICE));
     }
+    this.post?.onApplicationWrite();
     if (flushed) cb();
     else this.transport.once('drain', () => cb());
   }

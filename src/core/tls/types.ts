@@ -107,6 +107,8 @@ export interface HandshakeIo {
   /** 1.2: the keys to switch to when the server's ChangeCipherSpec arrives. */
   expectChangeCipherSpec(p: RecordProtection): void;
   readonly changeCipherSpecSeen: boolean;
+  /** Part of a handshake message (or a whole one) waits unread. */
+  readonly handshakeBuffered: boolean;
   /** Negotiated version once known (decides how CCS and HelloRequest are treated). */
   version: TlsVersionName | undefined;
 }
