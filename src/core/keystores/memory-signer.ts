@@ -42,6 +42,15 @@ export function memorySigner(privateKey: KeyObject): Signer {
         );
       }
       const p = SCHEME_PARAMS[scheme];
+      if (p.keyType !== 'RSA') {
+        // EC and Ed25519 signatures take tens of microseconds: the thread-pool hop of the async
+        // form would cost more than it saves. RSA (milliseconds) stays off the event loop.
+        try {
+          return cryptoSign(p.hash, data, privateKey);
+        } catch (e) {
+          throw signFailed(e as Error);
+        }
+      }
       const key = p.pss
         ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
         : privateKey;

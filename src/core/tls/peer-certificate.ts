@@ -24,12 +24,14 @@ export async function checkServerChain(cfg: HandshakeConfig, chain: Buffer[]): P
   }
   if (cfg.rejectUnauthorized) {
     try {
-      await verifyServerChain({
+      const verified = await verifyServerChain({
         chain,
         servername: cfg.verifyName,
         trustAnchors: cfg.ca,
         ...(cfg.useSystemStore !== undefined ? { useSystemStore: cfg.useSystemStore } : {}),
       });
+      // The verifier parsed (and caches) the leaf: no second parse per handshake.
+      return verified.leafPublicKey;
     } catch (e) {
       if (!isKeyportError(e)) throw e;
       throw new TlsError(e.code, e.message, ALERT_FOR[e.code] ?? AlertDescription.bad_certificate, { cause: e });
