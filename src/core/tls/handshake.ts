@@ -132,7 +132,7 @@ function sendClientHello(io: HandshakeIo, s: HelloState): void {
 function applyHelloRetry(s: HelloState, hrr: ServerHello, raw: Buffer): void {
   const suite = suiteById(hrr.suite);
   const version = hrr.extensions.get(ExtensionType.supported_versions);
-  if (!s.cfg.offer13 || !version || version.readUInt16BE(0) !== ProtocolVersion.TLS13) {
+  if (!s.cfg.offer13 || version?.length !== 2 || version.readUInt16BE(0) !== ProtocolVersion.TLS13) {
     throw protocolError('The server sent a HelloRetryRequest without selecting TLS 1.3.', AlertDescription.illegal_parameter);
   }
   if (!suite || suite.version !== 'TLSv1.3') {

@@ -1,0 +1,52 @@
+import { ContentType } from '../../../src/core/tls/constants';
+import type { CipherSuite } from '../../../src/core/tls/cipher-suites';
+import { RecordLayer } from '../../../src/core/tls/record-layer';
+import { Tls12Protection, Tls13Protection, type RecordProtection } from '../../../src/core/tls/record-protection';
+import { Trace } from '../../../src/core/tls/trace';
+import { parseRecords, type FlightRecord } from './flight';
+import type { Prng } from './prng';
+
+/** Read-side protection for `suite` (a fresh one per stream: sequence numbers start at 0). */
+export function readProtection(suite: CipherSuite, key: Buffer, iv: Buffer): RecordProtection {
+  return suite.version === 'TLSv1.3' ? new Tls13Protection(suite, key, iv) : new Tls12Protection(suite, key, iv);
+}
+
+/**
+ * A stream of records sealed with `suite`: handshake data, alerts, application data, and
+ * (TLS 1.3) padded and all-padding inner plaintexts.
+ */
+export function sealedRecords(rng: Prng, suite: CipherSuite, key: Buffer, iv: Buffer): FlightRecord[] {
+  const write = readProtection(suite, key, iv);
+  const out: Buffer[] = [];
+  const count = 2 + rng.int(5);
+  for (let i = 0; i < count; i++) {
+    const kind = rng.int(5);
+    if (kind === 0) out.push(write.seal(ContentType.handshake, Buffer.of(8, 0, 0, 2, 0, 0)));
+    else if (kind === 1) out.push(write.seal(ContentType.alert, Buffer.of(1, rng.pick([0, 90, 112]))));
+    else if (kind === 2) out.push(write.seal(ContentType.application_data, rng.bytes(rng.int(300))));
+    else if (kind === 3 && suite.version === 'TLSv1.3') {
+      // Inner plaintext with zero padding after the real content type (RFC 8446 §5.4).
+      out.push(write.seal(0, Buffer.concat([rng.bytes(rng.int(40)), Buffer.of(ContentType.application_data), Buffer.alloc(rng.int(20))])));
+    } else out.push(write.seal(ContentType.handshake, Buffer.of(24, 0, 0, 1, rng.int(3))));
+  }
+  return parseRecords(Buffer.concat(out)).records;
+}
+
+/**
+ * Feeds `bytes` to a RecordLayer in random chunk sizes and reads every record and handshake
+ * message out of it, as the socket does. Returns normally or throws what the layer threw.
+ */
+export function drainRecordLayer(rng: Prng, bytes: Buffer, read?: RecordProtection): void {
+  const layer = new RecordLayer(() => true, new Trace());
+  if (read) layer.read = read;
+  for (let off = 0; off < bytes.length; ) {
+    const size = 1 + rng.int(rng.chance(0.5) ? 8 : 4096);
+    layer.reader.push(bytes.subarray(off, off + size));
+    off += size;
+    for (let record = layer.nextRecord(); record; record = layer.nextRecord()) {
+      if (record.type !== ContentType.handshake) continue;
+      layer.handshake.push(record.data);
+      while (layer.handshake.next());
+    }
+  }
+}
