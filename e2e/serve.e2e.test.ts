@@ -18,6 +18,7 @@ import { createTestCa, type TestCa } from '../test/testbed/ca';
 import { CLI_BUNDLE, runCli } from '../test/testbed/cli';
 import { startKeyring, type Keyring } from '../test/testbed/keyring';
 import { startProcess, tempDir, type Proc, type TempDir } from '../test/testbed/proc';
+import { watchProblems } from '../test/testbed/page-problems';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = path.resolve(__dirname, '..');
@@ -177,13 +178,5 @@ describe.skipIf(missing)('keyport serve in Chromium', () => {
 /** A page that records what it complains about (errors, CSP violations, failed requests). */
 async function open(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
-  });
-  return { page, problems };
+  return { page, problems: watchProblems(page) };
 }

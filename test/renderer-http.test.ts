@@ -14,6 +14,7 @@ import { startUiServer, type UiServer } from '../src/core/serve/server';
 import { createEventHub, type EventHub } from '../src/shared/events';
 import { serveContract } from '../src/shared/serve';
 import { memoryServices } from './fixtures/memory-services';
+import { watchProblems } from './testbed/page-problems';
 
 const root = path.resolve(__dirname, '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -32,14 +33,7 @@ async function startServer(services: KeyportServices, events: EventHub): Promise
 async function openUi(url: string): Promise<{ page: Page; problems: string[] }> {
   if (!browser) throw new Error('Chromium did not start');
   const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(m.text());
-  });
+  const problems = watchProblems(page);
   await page.goto(url);
   return { page, problems };
 }

@@ -13,6 +13,7 @@ import { requireBackend } from '../testbed/backend';
 import { createTestCa, type TestCa } from '../testbed/ca';
 import { encodingsOf, runCli, scanForBytes } from '../testbed/cli';
 import { runChecked } from '../testbed/proc';
+import { opensslFacts } from '../cli/openssl-view';
 import { keychainBackend, softhsmBackend, tpmBackend, type Backend } from './backends';
 
 /** `canImport`: tpm2-pkcs11 cannot take a private key from outside (C_CreateObject refuses it). */
@@ -21,20 +22,6 @@ const BACKENDS: Array<{ name: string; probe: string; start: () => Promise<Backen
   { name: 'softhsm', probe: 'softhsm2', start: softhsmBackend, algs: ['EC-P256', 'EC-P384', 'RSA-2048'], canImport: true },
   { name: 'tpm', probe: 'tpm', start: tpmBackend, algs: ['EC-P256'], canImport: false },
 ];
-
-/** What `openssl x509` says of a certificate, in the shapes `keyport list --json` uses. */
-async function opensslFacts(certFile: string) {
-  const { stdout } = await runChecked('openssl', [
-    'x509', '-in', certFile, '-noout', '-serial', '-fingerprint', '-sha256', '-startdate', '-enddate',
-  ]);
-  const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(stdout)?.[1] ?? '';
-  return {
-    serial: field('serial').toLowerCase().replace(/^(00)+(?=..)/, ''),
-    fingerprintSha256: field('sha256 Fingerprint').replace(/:/g, '').toLowerCase(),
-    notBefore: new Date(field('notBefore')).toISOString(),
-    notAfter: new Date(field('notAfter')).toISOString(),
-  };
-}
 
 for (const spec of BACKENDS) {
   const status = requireBackend(spec.probe);
