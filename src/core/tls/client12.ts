@@ -13,11 +13,11 @@ import {
   parseCertificateRequest12,
   parseServerKeyExchange,
 } from './messages12';
-import { encodeCertificateVerify, encodeFinished, type CertificateRequestInfo } from './messages13';
+import { describeCertificateRequest, encodeCertificateVerify, encodeFinished, type CertificateRequestInfo } from './messages13';
 import { checkServerChain } from './peer-certificate';
 import { extendedMasterSecret, finished12, keyBlock } from './prf12';
 import { Tls12Protection } from './record-protection';
-import { chooseClientScheme, schemeName, verifyServerSignature } from './signature-schemes';
+import { chooseClientScheme, verifyServerSignature } from './signature-schemes';
 import { protocolError, TlsError } from './tls-error';
 import type { HandshakeIo, HandshakeResult, TlsInfo } from './types';
 
@@ -131,10 +131,7 @@ async function readUntilHelloDone(io: HandshakeIo, s: HelloState, info: TlsInfo)
   let request: CertificateRequestInfo | undefined;
   if (msg.type === HandshakeType.certificate_request) {
     request = parseCertificateRequest12(msg.body);
-    info.certificateRequest = {
-      signatureAlgorithms: request.signatureSchemes.map(schemeName),
-      certificateAuthorities: request.certificateAuthorities,
-    };
+    info.certificateRequest = describeCertificateRequest(request);
     s.transcript.add(msg.raw);
     msg = await expect(io, HandshakeType.server_hello_done, 'ServerHelloDone');
   }

@@ -11,6 +11,7 @@ import * as ks from './key-schedule13';
 import { groupName } from './key-share';
 import {
   certificateVerifyContent,
+  describeCertificateRequest,
   encodeCertificate13,
   encodeCertificateVerify,
   encodeFinished,
@@ -22,7 +23,7 @@ import {
 } from './messages13';
 import { checkServerChain } from './peer-certificate';
 import { Tls13Protection } from './record-protection';
-import { chooseClientScheme, schemeName, verifyServerSignature } from './signature-schemes';
+import { chooseClientScheme, verifyServerSignature } from './signature-schemes';
 import { protocolError, TlsError } from './tls-error';
 import type { HandshakeIo, HandshakeResult, TlsInfo } from './types';
 
@@ -131,10 +132,7 @@ async function authenticateServer(io: HandshakeIo, s: HelloState, info: TlsInfo)
     if (request.context.length) {
       throw protocolError('The server sent a handshake CertificateRequest with a context.', AlertDescription.illegal_parameter);
     }
-    info.certificateRequest = {
-      signatureAlgorithms: request.signatureSchemes.map(schemeName),
-      certificateAuthorities: request.certificateAuthorities,
-    };
+    info.certificateRequest = describeCertificateRequest(request);
     s.transcript.add(msg.raw);
     msg = await expect(io, HandshakeType.certificate, "the server's Certificate");
   } else if (msg.type !== HandshakeType.certificate) {

@@ -2,7 +2,9 @@ import { AlertDescription, ExtensionType, HandshakeType } from './constants';
 import { Reader, Writer } from './bytes';
 import { readDistinguishedNames, readExtensions, readSchemeList, type Extensions } from './extensions';
 import { handshakeMessage } from './hello';
+import { schemeName } from './signature-schemes';
 import { protocolError } from './tls-error';
+import type { TlsInfo } from './types';
 
 /** Codecs of the TLS 1.3 handshake messages after ServerHello (RFC 8446 §4.3-4.6). */
 
@@ -20,6 +22,11 @@ export interface CertificateRequestInfo {
   context: Buffer;
   signatureSchemes: number[];
   certificateAuthorities: string[];
+}
+
+/** What `tlsInfo.certificateRequest` reports of a request: scheme names and the CAs' DNs. */
+export function describeCertificateRequest(r: CertificateRequestInfo): NonNullable<TlsInfo['certificateRequest']> {
+  return { signatureAlgorithms: r.signatureSchemes.map(schemeName), certificateAuthorities: r.certificateAuthorities };
 }
 
 export function parseCertificateRequest13(body: Buffer): CertificateRequestInfo {
