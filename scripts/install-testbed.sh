@@ -24,5 +24,20 @@ PACKAGES=(
   # UI tests
   chromium
 )
+# Go >= 1.21 (extended master secret) for the Go interop peer: golang-1.23-go, from
+# bookworm-backports on Debian 12 (elsewhere from the release, if it has it). golang-go (1.19)
+# stays the default go: BoGo and step-ca build with it.
+BOOKWORM=$([ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ] && echo yes || true)
+if [ -n "$BOOKWORM" ] && ! grep -hsqE '^[^#]*bookworm-backports' /etc/apt/sources.list \
+  /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
+  printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm-backports' 'Components: main' \
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' | $SUDO tee /etc/apt/sources.list.d/keyport-backports.sources >/dev/null
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
+if [ -n "$BOOKWORM" ]; then
+  $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-1.23-go
+else
+  $SUDO apt-get install -y -qq --no-install-recommends golang-1.23-go ||
+    echo "install-testbed: no golang-1.23-go here: the tls-go test backend will be missing" >&2
+fi

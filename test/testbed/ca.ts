@@ -57,8 +57,11 @@ export interface TestCa {
   signCsr(csrPem: string, opts?: SignOptions): Promise<string>;
   /** Issues a server certificate (EKU serverAuth) with a fresh key; CN is the first SAN. */
   issueServer(opts: { sans: string[]; ec?: boolean; days?: number }): Promise<IssuedCert>;
-  /** Issues a client certificate (EKU clientAuth) with a fresh key. */
-  issueClient(opts: { cn: string; ec?: boolean; days?: number; notBefore?: Date }): Promise<IssuedCert>;
+  /**
+   * Issues a client certificate with a fresh key: EKU clientAuth unless `eku` says otherwise
+   * (e.g. ['serverAuth'], a certificate a server must refuse for client authentication).
+   */
+  issueClient(opts: { cn: string; ec?: boolean; days?: number; notBefore?: Date; eku?: Eku[] }): Promise<IssuedCert>;
   /** Removes the dir and every key in it. */
   stop(): Promise<void>;
 }
@@ -136,7 +139,7 @@ async function buildCa(dir: string, ec: boolean, remove: () => Promise<void>): P
       return issue('server', `/CN=${cn}`, o.ec ?? ec, { sans: o.sans, eku: ['serverAuth'], days: o.days });
     },
     issueClient: (o) =>
-      issue('client', `/CN=${o.cn}`, o.ec ?? ec, { eku: ['clientAuth'], days: o.days, notBefore: o.notBefore }),
+      issue('client', `/CN=${o.cn}`, o.ec ?? ec, { eku: o.eku ?? ['clientAuth'], days: o.days, notBefore: o.notBefore }),
     stop: remove,
   };
 }

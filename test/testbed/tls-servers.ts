@@ -10,7 +10,7 @@
  */
 import { needs, type Probe } from './tools.js';
 import { startGnuTlsServer } from './tls-servers/gnutls.js';
-import { startGoServer } from './tls-servers/go.js';
+import { goProbe, startGoServer } from './tls-servers/go.js';
 import { NGINX_ECHO_MODULE, startNginxServer } from './tls-servers/nginx.js';
 import { startNodeServer } from './tls-servers/node.js';
 import { startOpenSslServer } from './tls-servers/openssl.js';
@@ -18,6 +18,7 @@ import type { TlsServer, TlsServerKind, TlsServerOptions } from './tls-servers/t
 
 export type {
   ClientEvidence,
+  GoServerOptions,
   TlsGroup,
   TlsServer,
   TlsServerKind,
@@ -28,7 +29,7 @@ export { TLS_GROUPS } from './tls-servers/types.js';
 export { startOpenSslControlServer, type OpenSslControlServer } from './tls-servers/openssl.js';
 export { GNUTLS_COMMAND_REPLY, GNUTLS_KEY_UPDATE_LINE } from './tls-servers/gnutls.js';
 export { NGINX_ECHO_PATH, NGINX_WHOAMI_PATH } from './tls-servers/nginx.js';
-export { buildGoEcho } from './tls-servers/go.js';
+export { buildGoEcho, GO_BINARY, startGoServer } from './tls-servers/go.js';
 export { startScriptedServer, startStallingServer, type RawServer } from './tls-servers/raw.js';
 export { startSClient, type ClientCertFiles, type SClient, type SClientOptions } from './tls-servers/s-client.js';
 
@@ -51,7 +52,7 @@ export const TLS_SERVER_PROBES: Readonly<Record<TlsServerKind, Probe>> = {
   openssl: () => needs(['openssl']),
   gnutls: () => needs(['gnutls-serv', 'unshare', 'ip', 'stdbuf']),
   nginx: () => needs(['nginx'], [NGINX_ECHO_MODULE]),
-  go: () => needs(['go']),
+  go: goProbe,
   node: () => true,
 };
 

@@ -9,11 +9,6 @@ interface Meaning {
   hint: string;
 }
 
-const CLIENT_CERT_REJECTED: Meaning = {
-  code: 'KEYPORT_TLS_CLIENT_CERT_REJECTED',
-  what: 'The server rejected the client certificate',
-  hint: "it probably doesn't trust the certificate's issuer, so check which CA the server expects client certificates from",
-};
 
 const NEGOTIATION: Meaning = {
   code: 'KEYPORT_TLS_HANDSHAKE_FAILURE',
@@ -22,9 +17,21 @@ const NEGOTIATION: Meaning = {
 };
 
 const MEANINGS: Record<number, Meaning> = {
-  [A.bad_certificate]: CLIENT_CERT_REJECTED,
-  [A.unknown_ca]: CLIENT_CERT_REJECTED,
-  [A.access_denied]: CLIENT_CERT_REJECTED,
+  [A.bad_certificate]: {
+    code: 'KEYPORT_TLS_CLIENT_CERT_REJECTED',
+    what: 'The server rejected the client certificate',
+    hint: 'check that it is valid now, that its extended key usage allows clientAuth, and that it is issued by a CA the server trusts',
+  },
+  [A.unknown_ca]: {
+    code: 'KEYPORT_TLS_CLIENT_CERT_REJECTED',
+    what: "The server does not trust the client certificate's issuer",
+    hint: 'check which CA the server expects client certificates from, and that the identity carries its intermediates',
+  },
+  [A.access_denied]: {
+    code: 'KEYPORT_TLS_CLIENT_CERT_REJECTED',
+    what: 'The server accepted the client certificate but denied access',
+    hint: 'this identity is not authorised for the service, so ask its owner to grant it or use another identity',
+  },
   [A.certificate_required]: {
     code: 'KEYPORT_TLS_CLIENT_CERT_REJECTED',
     what: 'The server requires a client certificate',
@@ -88,7 +95,7 @@ export function alertLabel(description: number): string {
 
 /**
  * The error for a fatal alert received from the server, e.g. "The server rejected the client
- * certificate (alert 42 bad_certificate) during the handshake; it probably doesn't trust ...".
+ * certificate (alert 42 bad_certificate) during the handshake; check that it is valid now, ...".
  */
 export function errorForReceivedAlert(description: number, during: string): TlsError {
   const label = alertLabel(description);

@@ -1,9 +1,10 @@
-import { connect as netConnect, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { KeyportError } from '../../shared/errors';
 import { readCertificates } from '../pki/pem';
 import { DEFAULT_GROUPS } from './key-share';
 import { sessionKey } from './session-cache';
 import { KeyportTlsSocket } from './socket';
+import { openTcp } from './tcp-transport';
 import type { ConnectOptions, HandshakeConfig } from './types';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -38,13 +39,14 @@ export function connect(opts: ConnectOptions): Promise<KeyportTlsSocket> {
  */
 export function createConnectionFor(opts: ConnectOptions): KeyportTlsSocket {
   const cfg = handshakeConfig(opts);
-  const transport = opts.socket ?? netConnect({ host: opts.host, port: opts.port });
-  if (!opts.socket) (transport as import('node:net').Socket).setNoDelay(true);
-  return new KeyportTlsSocket(transport, cfg, {
+  // Our own TCP connection reads into one reused buffer; a given stream is read as it is.
+  const transport = opts.socket ?? openTcp(opts.host, opts.port, (chunk) => tls.receiveBorrowed(chunk));
+  const tls = new KeyportTlsSocket(transport, cfg, {
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     keyUpdateAfterRecords: opts.keyUpdateAfterRecords ?? DEFAULT_KEY_UPDATE_RECORDS,
     connecting: !opts.socket,
   });
+  return tls;
 }
 
 /** Options with defaults applied and inputs checked. */

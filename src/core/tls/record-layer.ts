@@ -17,10 +17,31 @@ export class RecordLayer {
   /** The first ClientHello's record says TLS 1.0; later plaintext records say TLS 1.2. */
   write: RecordProtection = new PlainProtection(ProtocolVersion.TLS10);
 
+  /** Records held back until flush(), while a handshake flight is being written. */
+  private flight: Buffer[] | undefined = [];
+
   constructor(
     private readonly output: (records: Buffer[]) => boolean,
     readonly trace: Trace,
   ) {}
+
+  /**
+   * Sends the records held so far in one write, and stops holding when `done`. A flight leaves
+   * as one TCP segment: a server that refuses our certificate and closes at once has then read
+   * all we sent, so it closes cleanly and its alert reaches us instead of a connection reset.
+   */
+  flush(done = false): boolean {
+    const held = this.flight;
+    this.flight = done ? undefined : [];
+    if (!held?.length) return true;
+    return this.output([held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held)]);
+  }
+
+  private send(records: Buffer[]): boolean {
+    if (!this.flight) return this.output(records);
+    this.flight.push(...records);
+    return true;
+  }
 
   /** The next record off the wire, decrypted; null until one is complete. */
   nextRecord(): TlsRecord | null {
@@ -37,12 +58,12 @@ export class RecordLayer {
 
   /** Seals `data` as records of at most 2^14 bytes; false when the transport wants us to wait. */
   writeData(type: number, data: Buffer): boolean {
-    if (data.length <= MAX_PLAINTEXT) return this.output([this.write.seal(type, data)]);
+    if (data.length <= MAX_PLAINTEXT) return this.send([this.write.seal(type, data)]);
     const records: Buffer[] = [];
     for (let off = 0; off < data.length; off += MAX_PLAINTEXT) {
       records.push(this.write.seal(type, data.subarray(off, off + MAX_PLAINTEXT)));
     }
-    return this.output(records);
+    return this.send(records);
   }
 
   /** One handshake message, traced. */
@@ -53,12 +74,12 @@ export class RecordLayer {
 
   writeChangeCipherSpec(): void {
     this.trace.changeCipherSpec('sent');
-    this.output([this.write.seal(ContentType.change_cipher_spec, Buffer.of(1))]);
+    this.send([this.write.seal(ContentType.change_cipher_spec, Buffer.of(1))]);
   }
 
   writeAlert(level: number, description: number): void {
     this.trace.alert('sent', level, description);
-    this.output([this.write.seal(ContentType.alert, Buffer.of(level, description))]);
+    this.send([this.write.seal(ContentType.alert, Buffer.of(level, description))]);
   }
 
   writeCloseNotify(): void {

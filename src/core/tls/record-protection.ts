@@ -28,14 +28,17 @@ function header(type: number, length: number, version: number = ProtocolVersion.
   return h;
 }
 
-/** Per-record nonce: the IV XOR the 64-bit sequence number (RFC 8446 §5.3, RFC 7905). */
-function xorNonce(iv: Buffer, seq: number): Buffer {
-  const n = Buffer.from(iv);
+/**
+ * Per-record nonce: the IV XOR the 64-bit sequence number (RFC 8446 §5.3, RFC 7905), written
+ * into `out`, which is reused per key: node:crypto copies the nonce when a cipher is created.
+ */
+function xorNonce(iv: Buffer, seq: number, out: Buffer): Buffer {
   const hi = Math.floor(seq / 0x100000000);
   const lo = seq >>> 0;
-  n.writeUInt32BE((n.readUInt32BE(4) ^ hi) >>> 0, 4);
-  n.writeUInt32BE((n.readUInt32BE(8) ^ lo) >>> 0, 8);
-  return n;
+  iv.copy(out, 0, 0, 4);
+  out.writeUInt32BE((iv.readUInt32BE(4) ^ hi) >>> 0, 4);
+  out.writeUInt32BE((iv.readUInt32BE(8) ^ lo) >>> 0, 8);
+  return out;
 }
 
 function badMac(): TlsError {
@@ -76,6 +79,7 @@ export class Tls13Protection implements RecordProtection {
   count = 0;
   private readonly aead: Aead;
   private readonly typeBytes = new Map<number, Buffer>();
+  private readonly nonce = Buffer.alloc(12);
 
   constructor(
     suite: CipherSuite,
@@ -89,7 +93,7 @@ export class Tls13Protection implements RecordProtection {
     const h = header(ContentType.application_data, data.length + 1 + TAG_LENGTH);
     let trailer = this.typeBytes.get(type);
     if (!trailer) this.typeBytes.set(type, (trailer = Buffer.of(type)));
-    return this.aead.seal(xorNonce(this.iv, this.count++), h, h, data, trailer);
+    return this.aead.seal(xorNonce(this.iv, this.count++, this.nonce), h, h, data, trailer);
   }
 
   open(h: Buffer, body: Buffer): TlsRecord {
@@ -99,7 +103,7 @@ export class Tls13Protection implements RecordProtection {
         AlertDescription.unexpected_message,
       );
     }
-    const inner = this.aead.open(xorNonce(this.iv, this.count++), h, body);
+    const inner = this.aead.open(xorNonce(this.iv, this.count++, this.nonce), h, body);
     if (!inner) throw badMac();
     // The limit covers content type and padding too (RFC 8446 §5.4).
     if (inner.length > MAX_PLAINTEXT + 1) throw overflow();
@@ -116,6 +120,7 @@ export class Tls12Protection implements RecordProtection {
   count = 0;
   private readonly aead: Aead;
   private readonly explicitNonce: boolean;
+  private readonly nonce = Buffer.alloc(12);
 
   constructor(
     suite: CipherSuite,
@@ -130,7 +135,7 @@ export class Tls12Protection implements RecordProtection {
     const seq = this.count++;
     const aad = this.aad(seq, type, data.length);
     if (!this.explicitNonce) {
-      return this.aead.seal(xorNonce(this.iv, seq), aad, header(type, data.length + TAG_LENGTH), data);
+      return this.aead.seal(xorNonce(this.iv, seq, this.nonce), aad, header(type, data.length + TAG_LENGTH), data);
     }
     const explicit = seqBytes(seq);
     const prefix = Buffer.concat([header(type, 8 + data.length + TAG_LENGTH), explicit]);
@@ -148,7 +153,7 @@ export class Tls12Protection implements RecordProtection {
       sealed = body.subarray(8);
     } else {
       if (body.length < TAG_LENGTH) throw badMac();
-      nonce = xorNonce(this.iv, seq);
+      nonce = xorNonce(this.iv, seq, this.nonce);
     }
     const plainLength = sealed.length - TAG_LENGTH;
     if (plainLength > MAX_PLAINTEXT) throw overflow();

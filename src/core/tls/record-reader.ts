@@ -28,6 +28,13 @@ export class RecordReader {
     this.total += chunk.length;
   }
 
+  /** Copies the bytes still held into a buffer of our own, before the transport reuses its read buffer. */
+  settle(): void {
+    if (this.total === 0) return;
+    this.chunks = [this.copyOut(this.total, false)];
+    this.head = 0;
+  }
+
   /** The next complete record, or null until more bytes arrive. */
   next(): RawRecord | null {
     if (this.total < 5) return null;

@@ -170,7 +170,10 @@ export class KeyportTlsSocket extends TransportSocket {
       }
       const record = this.layer.nextRecord();
       if (record) this.onHandshakeRecord(record);
-      else await this.waitForInput();
+      else {
+        this.layer.flush(); // our flight is complete once we wait for the server's
+        await this.waitForInput();
+      }
     }
   }
 
@@ -207,6 +210,18 @@ export class KeyportTlsSocket extends TransportSocket {
       : 'it may not speak TLS on this port, or it dropped us; check its log';
   }
 
+  /**
+   * Bytes in a read buffer the transport reuses (see tcp-transport.ts). Once open, records are
+   * decrypted straight out of it (decryption writes fresh buffers) and only a partial record is
+   * copied; during the handshake, plaintext records are kept, so all of it is copied.
+   */
+  receiveBorrowed(chunk: Buffer): void {
+    if (this.state !== 'open') return this.onData(Buffer.from(chunk));
+    this.layer.reader.push(chunk);
+    this.pump();
+    this.layer.reader.settle();
+  }
+
   private onData(chunk: Buffer): void {
     this.layer.reader.push(chunk);
     if (this.state === 'open') return this.pump();
@@ -234,6 +249,7 @@ export class KeyportTlsSocket extends TransportSocket {
     const pending = this.pendingWrite;
     this.pendingWrite = undefined;
     if (pending) this.writeApplicationData(pending.chunk, pending.cb);
+    this.layer.flush(true); // the last flight, with any data written during the handshake
     if (this.pendingFinal) this._final(this.pendingFinal);
     this.pump();
     if (this.transportEnded) this.onEnd();
@@ -353,6 +369,7 @@ export class KeyportTlsSocket extends TransportSocket {
     if (alert !== undefined) {
       try {
         this.layer.writeAlert(AlertLevel.fatal, alert);
+        this.layer.flush(true);
       } catch {
         // the transport is gone; nothing to tell
       }

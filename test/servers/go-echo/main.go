@@ -2,7 +2,11 @@
 // server on loopback that requires and verifies a client certificate. It prints one JSON
 // object per line on stdout: {"event":"listening","port":N} once, then
 // {"event":"verified",...} for each connection whose client certificate it verified, or
-// {"event":"rejected","error":...} for each handshake it refused. Standard library only.
+// {"event":"rejected","error":...} for each handshake it refused. With -deny-cn it also plays
+// a service's authorisation policy. After a refused handshake it closes at once, as net/http
+// does (with the client's flight unread, the kernel sends a TCP reset after the alert); with
+// -linger it first drains what the client still sends. Standard library only; built with
+// Go >= 1.21, whose crypto/tls has TLS 1.2's extended master secret.
 package main
 
 import (
@@ -18,7 +22,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 )
+
+// linger is the -linger flag (see serve).
+var linger bool
 
 var versions = map[string]uint16{"TLSv1.2": tls.VersionTLS12, "TLSv1.3": tls.VersionTLS13}
 
@@ -50,11 +58,16 @@ func main() {
 	clientCA := flag.String("client-ca", "", "PEM file of the CAs that client certificates must chain to")
 	groupList := flag.String("groups", "", "comma-separated key exchange groups (X25519,P-256,P-384,P-521)")
 	alpnList := flag.String("alpn", "", "comma-separated ALPN protocols")
+	denyCN := flag.String("deny-cn", "", "refuse verified client certificates whose subject CN is this")
+	flag.BoolVar(&linger, "linger", false, "after a refused handshake, drain the client (up to 2 s) before closing")
 	flag.Parse()
 
 	config, err := buildConfig(*version, *certFile, *keyFile, *clientCA, *groupList, *alpnList)
 	if err != nil {
 		fail("%v", err)
+	}
+	if *denyCN != "" {
+		config.VerifyConnection = denyCommonName(*denyCN)
 	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -105,6 +118,26 @@ func buildConfig(version, certFile, keyFile, clientCA, groupList, alpnList strin
 	return config, nil
 }
 
+// drain reads and drops what the client still sends until it closes or 2 s pass: closing a
+// socket with unread input makes the kernel send a reset, which may reach the client before it
+// has read our alert.
+func drain(raw net.Conn) {
+	_ = raw.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, _ = io.Copy(io.Discard, raw)
+}
+
+// denyCommonName is an authorisation policy: the client certificate verified, but its subject
+// CN may not connect. crypto/tls answers any VerifyConnection error with alert 42
+// bad_certificate (Go 1.23 handshake_server*.go): tls.AlertError picks the alert on QUIC only.
+func denyCommonName(cn string) func(tls.ConnectionState) error {
+	return func(state tls.ConnectionState) error {
+		if len(state.PeerCertificates) > 0 && state.PeerCertificates[0].Subject.CommonName == cn {
+			return fmt.Errorf("access denied: -deny-cn refuses client certificate CN %q", cn)
+		}
+		return nil
+	}
+}
+
 func splitList(s string) []string {
 	if s == "" {
 		return nil
@@ -117,6 +150,9 @@ func serve(conn *tls.Conn) {
 	defer conn.Close()
 	if err := conn.Handshake(); err != nil {
 		emit(map[string]interface{}{"event": "rejected", "error": err.Error()})
+		if linger {
+			drain(conn.NetConn())
+		}
 		return
 	}
 	state := conn.ConnectionState()

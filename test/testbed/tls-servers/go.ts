@@ -1,6 +1,8 @@
 /**
  * Go's crypto/tls as a test-bed peer: test/servers/go-echo/main.go (standard library only),
- * built once per source version into a cache directory, then run like node-echo. Go's
+ * built once per source and Go version into a cache directory, then run like node-echo. It is
+ * built with Go 1.23 from bookworm-backports, not Debian 12's default Go 1.19, whose crypto/tls
+ * lacks TLS 1.2's extended master secret (Go >= 1.21 has it) that Keyport requires. Go's
  * crypto/tls answers a client's KeyUpdate but cannot initiate one.
  */
 import { execFile } from 'node:child_process';
@@ -10,22 +12,53 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { which } from '../tools.js';
 import { startJsonLineServer } from './json-lines.js';
-import type { TlsServer, TlsServerOptions } from './types.js';
+import type { GoServerOptions, TlsServer } from './types.js';
 
+/** The Go that builds go-echo (Debian package golang-1.23-go, from bookworm-backports). */
+export const GO_BINARY = '/usr/lib/go-1.23/bin/go';
+
+const GO_HINT = 'install golang-1.23-go from bookworm-backports (scripts/install-testbed.sh does)';
 const SOURCE = fileURLToPath(new URL('../../servers/go-echo/main.go', import.meta.url));
 const CACHE = path.join(os.tmpdir(), 'keyport-testbed-go');
+const run = promisify(execFile);
 
-/** Starts the Go echo server, building it first when its source changed. */
-export async function startGoServer(o: TlsServerOptions): Promise<TlsServer> {
-  const binary = await buildGoEcho();
-  return startJsonLineServer('go', binary, [], o);
+/** The `tls-go` backend probe: true when GO_BINARY is there, else why not and what to install. */
+export function goProbe(): true | string {
+  return which(GO_BINARY) ? true : `${GO_BINARY} not found: ${GO_HINT}`;
 }
 
-/** Builds go-echo (GOPATH mode, no modules, no network) unless this source was built already. */
+/**
+ * Starts the Go echo server, building it first when its source or Go changed. The Go-only
+ * options (denyClientCn, lingerAfterRejection) are described in GoServerOptions.
+ */
+export async function startGoServer(o: GoServerOptions): Promise<TlsServer> {
+  const binary = await buildGoEcho();
+  // Go's flag package takes flags in any order: these lead, the shared ones follow.
+  const goOnly = o.denyClientCn === undefined ? [] : ['-deny-cn', o.denyClientCn];
+  if (o.lingerAfterRejection) goOnly.push('-linger');
+  return startJsonLineServer('go', binary, goOnly, o);
+}
+
+let goVersion: Promise<string> | undefined;
+
+/** `go version` of GO_BINARY, asked once per process. */
+function versionOfGo(): Promise<string> {
+  goVersion ??= run(GO_BINARY, ['version']).then(
+    ({ stdout }) => stdout.trim(),
+    (error: unknown) => {
+      goVersion = undefined; // let a later call retry once Go is installed
+      throw new Error(`Cannot run ${GO_BINARY}: ${String(error)}; ${GO_HINT}`);
+    },
+  );
+  return goVersion;
+}
+
+/** Builds go-echo (GOPATH mode, no modules, no network) unless this source was built with this Go already. */
 export async function buildGoEcho(): Promise<string> {
-  const source = await readFile(SOURCE);
-  const binary = path.join(CACHE, `go-echo-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+  const key = createHash('sha256').update(await versionOfGo()).update('\0').update(await readFile(SOURCE));
+  const binary = path.join(CACHE, `go-echo-${key.digest('hex').slice(0, 16)}`);
   if (await access(binary).then(() => true, () => false)) return binary;
   await mkdir(CACHE, { recursive: true });
   const partial = `${binary}.${process.pid}.tmp`;
@@ -33,15 +66,16 @@ export async function buildGoEcho(): Promise<string> {
     ...process.env,
     GO111MODULE: 'off',
     GOFLAGS: '',
+    GOTOOLCHAIN: 'local', // never fetch another toolchain
     GOPATH: path.join(CACHE, 'gopath'),
-    GOCACHE: path.join(CACHE, 'gocache'),
+    GOCACHE: path.join(CACHE, 'gocache'), // keyed by toolchain inside: safe to share with other Go versions
     CGO_ENABLED: '0',
   };
   try {
-    await promisify(execFile)('go', ['build', '-o', partial, SOURCE], { env });
+    await run(GO_BINARY, ['build', '-o', partial, SOURCE], { env });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`Cannot build test/servers/go-echo: ${stderr || String(error)}; is golang-go installed?`);
+    throw new Error(`Cannot build test/servers/go-echo: ${stderr || String(error)}; ${GO_HINT}`);
   }
   await rename(partial, binary); // atomic: a concurrent build of the same source wins either way
   return binary;

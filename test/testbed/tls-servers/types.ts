@@ -28,6 +28,23 @@ export interface TlsServerOptions {
   alpn?: string[];
 }
 
+/** How to start the Go server (go-echo): the shared options, plus its authorisation policy. */
+export interface GoServerOptions extends TlsServerOptions {
+  /**
+   * Refuse a client certificate that verified but whose subject CN is this, as a service's
+   * authorisation policy does (tls.Config.VerifyConnection). Go's crypto/tls (1.23) answers
+   * every VerifyConnection error with alert 42 bad_certificate: it cannot send 49
+   * access_denied on TCP (tls.AlertError picks the alert only on QUIC).
+   */
+  denyClientCn?: string;
+  /**
+   * After refusing a handshake, read what the client still sends (up to 2 s) before closing.
+   * Default: close at once, as Go's net/http does; with the client's flight unread, the kernel
+   * then sends a TCP reset right after the alert.
+   */
+  lingerAfterRejection?: boolean;
+}
+
 /** What a server reported about one connection whose client certificate it verified. */
 export interface ClientEvidence {
   /** The verified client certificate's subject, RFC 4514 order and syntax ("CN=a,O=b"). */
