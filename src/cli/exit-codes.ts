@@ -21,6 +21,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_NOT_FOUND: ExitCode.notFound,
   KEYPORT_TOKEN_NOT_FOUND: ExitCode.notFound,
   KEYPORT_KEY_NOT_ON_TOKEN: ExitCode.notFound,
+  KEYPORT_NO_MATCHING_IDENTITY: ExitCode.notFound,
   KEYPORT_PIN_INCORRECT: ExitCode.badSecret,
   KEYPORT_PIN_LOCKED: ExitCode.badSecret,
   KEYPORT_PIN_REQUIRED: ExitCode.badSecret,

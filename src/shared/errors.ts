@@ -65,6 +65,7 @@ export const ErrorCodes = [
   'KEYPORT_TLS_DECRYPT_ERROR',
   'KEYPORT_TLS_HANDSHAKE_FAILURE',
   'KEYPORT_TLS_CLOSED',
+  'KEYPORT_NO_MATCHING_IDENTITY',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

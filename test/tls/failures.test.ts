@@ -1,3 +1,4 @@
+import { createSecureContext, TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/core/tls';
 import type { Signer } from '../../src/core/keystores/types';
@@ -122,6 +123,25 @@ describe('failures are typed errors with one clear sentence', () => {
     const err = await failure(connect(opts(proxy.port)));
     expect(err?.code).toBe('KEYPORT_TLS_PROTOCOL');
     expect(err?.message).toMatch(/downgrade from TLS 1\.3/);
+  });
+
+  it('says a reset right after we sent our certificate is probably its refusal (the alert was lost)', async () => {
+    // node:tls over a raw TCP socket we can reset (RST) once the handshake is done.
+    const context = createSecureContext({ cert: server.certPem, key: server.keyPem, ca: pki.ca.certPem });
+    const s = await startRawServer((raw) => {
+      const tls = new TLSSocket(raw, { isServer: true, secureContext: context, requestCert: true, rejectUnauthorized: false });
+      tls.on('error', () => undefined);
+      tls.once('secure', () => raw.resetAndDestroy());
+    });
+    stops.push(() => s.stop());
+    const sock = await connect({ ...opts(s.port), signer: countingSigner(client.key), chain: [client.certDer], maxVersion: 'TLSv1.3' });
+    const err = await new Promise<Failure>((resolve) => {
+      sock.once('error', (e) => resolve(e as unknown as Failure));
+      const poke = setInterval(() => sock.writable && sock.write('ping'), 5);
+      sock.once('close', () => clearInterval(poke));
+    });
+    expect(err.code).toBe('KEYPORT_TLS_CLOSED');
+    expect(err.message).toMatch(/failed: (EPIPE|ECONNRESET); it probably refused our client certificate/);
   });
 
   it('refuses a bad minVersion/maxVersion range before connecting', async () => {

@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import type { Keyport } from '../../core/app';
 import { readInputFile } from '../../core/input-file';
 import { withoutRoot } from '../../core/pki/chain';
+import { chooseIdentity } from '../../core/identities/select';
+import { runAutoConnectionTest, type IdentityPool } from '../../core/probe/auto-identity';
 import { runConnectionTest, type TestReport } from '../../core/probe/connection-test';
 import { parseHostPort, parseTestUrl } from '../../core/probe/target';
-import { connect, type KeyportTlsSocket } from '../../core/tls';
+import { connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/tls';
+import type { IdentityStatus } from '../../shared/identity';
 import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
 import { ExitCode } from '../exit-codes';
@@ -21,19 +24,34 @@ async function identityFor(k: Keyport, id: string) {
   return { id: record.id, label: record.label, signer, chain: withoutRoot(chain) };
 }
 
+const usable = (i: { status: IdentityStatus }): boolean => i.status === 'valid' || i.status === 'expiring';
+
 /**
- * `--identity auto`: the valid identities, tried in turn until the server accepts one. (Choosing by the
- * CertificateRequest's certificate_authorities needs the handshake to ask us mid-flight; not yet.)
+ * `--identity auto`: every identity with its chain, to choose from once the server's CertificateRequest
+ * says what it accepts (see chooseIdentity); only the chosen one's key is loaded.
  */
-async function autoCandidates(k: Keyport): Promise<string[]> {
-  const all = await k.listIdentities();
-  const usable = all.filter((i) => i.status === 'valid' || i.status === 'expiring');
-  if (usable.length === 0) throw new KeyportError('KEYPORT_NOT_FOUND', 'No valid identity to test with: import or enroll one first.');
-  return usable.map((i) => i.id);
+async function identityPool(k: Keyport): Promise<IdentityPool> {
+  const views = await k.listIdentities();
+  if (!views.some(usable)) throw new KeyportError('KEYPORT_NOT_FOUND', 'No valid identity to test with: import or enroll one first.');
+  const stored = new Map((await k.registry.read()).identities.map((r) => [r.id, r]));
+  const candidates = await Promise.all(
+    views.map(async (v) => {
+      const record = stored.get(v.id) ?? (await k.record(v.id)); // identities found on tokens
+      const chain = record.chain.map((c) => Buffer.from(c, 'base64'));
+      return { id: v.id, label: v.label, status: v.status, keyAlgorithm: v.keyAlgorithm, chain };
+    }),
+  );
+  const load = async (id: string) => {
+    const { signer, chain } = await k.signerFor(id);
+    return { signer, chain: withoutRoot(chain) };
+  };
+  return { candidates, load };
 }
 
 function summary(r: TestReport): string {
   const lines = [`${r.ok ? 'OK' : 'FAILED'}  ${r.url}${r.identity ? `  (identity ${r.identity})` : ''}`];
+  const tried = r.identitiesTried ?? [];
+  if (tried.length > 1) lines.push(`  tried     ${tried.join(', ')} (the server names no CA)`);
   for (const s of r.steps) lines.push(`  ${s.ok ? '✓' : '✗'} ${s.step.padEnd(9)} ${s.ms} ms${s.error ? `  ${s.error.message} [${s.error.code}]` : ''}`);
   const n = r.negotiated;
   if (n) {
@@ -63,15 +81,13 @@ export function registerTlsCommands(program: Command): void {
       action<{ identity: string; ca: string[]; servername?: string; timeout: number; json?: boolean }>(async ([url], o, k) => {
         const target = parseTestUrl(url!);
         const ca = await readCaFiles(o.ca);
-        const ids = o.identity === 'auto' ? await autoCandidates(k) : [o.identity];
-        let report: TestReport | undefined;
-        for (const id of ids) {
-          const identity = await identityFor(k, id);
-          report = await runConnectionTest({ target, url: url!, identity, ca, servername: o.servername, timeoutMs: o.timeout });
-          if (report.ok) break;
-        }
-        print(report, o.json === true, () => summary(report!));
-        if (!report!.ok) process.exitCode = ExitCode.rejected;
+        const test = { target, url: url!, ca, servername: o.servername, timeoutMs: o.timeout };
+        const report =
+          o.identity === 'auto'
+            ? await runAutoConnectionTest(test, await identityPool(k))
+            : await runConnectionTest({ ...test, identity: await identityFor(k, o.identity) });
+        print(report, o.json === true, () => summary(report));
+        if (!report.ok) process.exitCode = ExitCode.rejected;
       }),
     );
 
@@ -79,30 +95,46 @@ export function registerTlsCommands(program: Command): void {
     .command('connect')
     .argument('<hostport>', 'HOST:PORT')
     .description("like `openssl s_client` with Keyport's keys: stdin to the server, its data to stdout, the summary to stderr")
-    .requiredOption('--identity <id>', 'identity id or label')
+    .requiredOption('--identity <id>', 'identity id, label, or "auto"')
     .option('--ca <file>', 'trust this CA (PEM or DER) for the server; repeatable', collect, [])
     .option('--servername <name>', 'SNI and the name the server certificate must carry')
     .option('--alpn <protocol>', 'offer this ALPN protocol; repeatable', collect, [])
     .action(
       action<{ identity: string; ca: string[]; servername?: string; alpn: string[]; json?: boolean }>(async ([hostport], o, k) => {
         const { host, port } = parseHostPort(hostport!);
-        const identity = await identityFor(k, o.identity);
+        const shown: { label?: string } = {};
         const socket = await connect({
           host,
           port,
           servername: o.servername,
           ca: await readCaFiles(o.ca),
           alpn: o.alpn.length > 0 ? o.alpn : undefined,
-          signer: identity.signer,
-          chain: identity.chain,
+          ...(await clientAuth(k, o.identity, shown)),
         });
         const t = socket.tlsInfo;
         process.stderr.write(
-          `keyport: connected to ${host}:${port} with ${t.version} ${t.cipherSuite} ${t.group}; client certificate ${t.clientCertificateSent ? `sent (${identity.label})` : 'not requested'}\n`,
+          `keyport: connected to ${host}:${port} with ${t.version} ${t.cipherSuite} ${t.group}; client certificate ${t.clientCertificateSent ? `sent (${shown.label})` : 'not requested'}\n`,
         );
         await pipeThrough(socket);
       }),
     );
+}
+
+/** connect()'s client-auth options for `--identity ID|auto`; `shown.label` names the identity used once known. */
+async function clientAuth(k: Keyport, identity: string, shown: { label?: string }): Promise<Pick<ConnectOptions, 'signer' | 'chain' | 'selectIdentity'>> {
+  if (identity !== 'auto') {
+    const { signer, chain, label } = await identityFor(k, identity);
+    shown.label = label;
+    return { signer, chain };
+  }
+  const pool = await identityPool(k);
+  return {
+    selectIdentity: async (request) => {
+      const chosen = chooseIdentity(request, pool.candidates);
+      shown.label = chosen.label;
+      return { ...(await pool.load(chosen.id)), label: chosen.label };
+    },
+  };
 }
 
 /** stdin -> server, server -> stdout; ends when the server closes. A TLS error mid-stream is a failure. */

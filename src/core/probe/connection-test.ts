@@ -2,7 +2,7 @@ import http from 'node:http';
 import { KeyportError, toKeyportError } from '../../shared/errors';
 import type { Signer } from '../keystores/types';
 import { parseCertificate } from '../pki/certificate';
-import { connect, type KeyportTlsSocket, type TlsInfo, type TraceEvent } from '../tls';
+import { connect, type CertificateRequestDetails, type ConnectOptions, type KeyportTlsSocket, type TlsInfo, type TraceEvent } from '../tls';
 import type { Target } from './target';
 
 /** One step of a test and how it went. */
@@ -17,7 +17,10 @@ export interface TestStep {
 export interface TestReport {
   ok: boolean;
   url: string;
+  /** The identity offered (with a selector: the one it chose for the CertificateRequest). */
   identity?: string;
+  /** With `--identity auto`: every identity offered, in order (several only after refusals; see runAutoConnectionTest). */
+  identitiesTried?: string[];
   steps: TestStep[];
   negotiated?: Omit<TlsInfo, 'serverChain' | 'certificateRequest'>;
   serverChain?: Array<{ subject: string; issuer: string; notAfter: string }>;
@@ -26,10 +29,21 @@ export interface TestReport {
   trace?: TraceEvent[];
 }
 
+/** A client identity for a test, named by its registry id. */
+export interface TestIdentity {
+  id: string;
+  signer: Signer;
+  /** DER, leaf first, without the root. */
+  chain: Buffer[];
+  label?: string;
+}
+
 export interface TestOptions {
   target: Target;
   url: string;
-  identity?: { id: string; signer: Signer; chain: Buffer[] };
+  identity?: TestIdentity;
+  /** Instead of `identity`: chooses one when the server's CertificateRequest arrives. */
+  selectIdentity?: (request: CertificateRequestDetails) => Promise<TestIdentity | undefined>;
   ca: Buffer[];
   servername?: string;
   timeoutMs?: number;
@@ -49,8 +63,7 @@ export async function runConnectionTest(o: TestOptions): Promise<TestReport> {
         servername: o.servername,
         ca: o.ca,
         alpn: ['http/1.1'],
-        signer: o.identity?.signer,
-        chain: o.identity?.chain,
+        ...clientAuth(o, report),
         timeoutMs: o.timeoutMs,
       }),
     );
@@ -65,6 +78,19 @@ export async function runConnectionTest(o: TestOptions): Promise<TestReport> {
     socket?.destroy();
   }
   return report;
+}
+
+/** The connect() options for our side of client authentication; a selector's choice lands in the report. */
+function clientAuth(o: TestOptions, report: TestReport): Pick<ConnectOptions, 'signer' | 'chain' | 'selectIdentity'> {
+  const select = o.selectIdentity;
+  if (!select) return { signer: o.identity?.signer, chain: o.identity?.chain };
+  return {
+    selectIdentity: async (request) => {
+      const chosen = await select(request);
+      report.identity = chosen?.id;
+      return chosen && { signer: chosen.signer, chain: chosen.chain, label: chosen.label ?? chosen.id };
+    },
+  };
 }
 
 async function timed<T>(report: TestReport, step: TestStep['step'], fn: () => Promise<T>): Promise<T> {

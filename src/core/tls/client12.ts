@@ -1,7 +1,8 @@
 import { timingSafeEqual, type KeyObject } from 'node:crypto';
-import { SignatureSchemes } from '../keystores/types';
+import { SignatureSchemes, type Signer } from '../keystores/types';
 import { AlertDescription, ExtensionType, HandshakeType } from './constants';
 import { suiteById, type CipherSuite } from './cipher-suites';
+import { clientIdentityFor, traceClientCertificate } from './client-identity';
 import { allowOnly, answerable, readAlpn } from './extensions';
 import type { ServerHello } from './hello';
 import { expect, unexpected, type HelloState } from './handshake';
@@ -56,11 +57,14 @@ export async function finish12(io: HandshakeIo, s: HelloState, sh: ServerHello, 
   const request = await readUntilHelloDone(io, s, info);
 
   const share = createKeyShare(group);
-  const sendClientCert = request && s.cfg.signer && s.cfg.chain.length > 0;
-  if (request) sendAndRecord(io, s, encodeCertificate12(sendClientCert ? s.cfg.chain : []));
+  const identity = request && (await clientIdentityFor(io, s.cfg, 'TLSv1.2', request));
+  if (request) {
+    sendAndRecord(io, s, encodeCertificate12(identity ? identity.chain : []));
+    traceClientCertificate(io, s.cfg, identity);
+  }
   sendAndRecord(io, s, encodeClientKeyExchange(share.publicKey));
   const master = extendedMasterSecret(suite.hash, share.computeSecret(ske.publicKey), s.transcript.hash());
-  if (request && sendClientCert) await sendCertificateVerify(io, s, request, info);
+  if (request && identity) await sendCertificateVerify(io, s, request, identity.signer, info);
 
   const keys = keyBlock(suite, master, s.params.random, sh.random);
   io.sendChangeCipherSpec();
@@ -141,10 +145,8 @@ async function readUntilHelloDone(io: HandshakeIo, s: HelloState, info: TlsInfo)
   return request;
 }
 
-/** CertificateVerify over every handshake message so far, signed by the Signer. */
-async function sendCertificateVerify(io: HandshakeIo, s: HelloState, request: CertificateRequestInfo, info: TlsInfo): Promise<void> {
-  const signer = s.cfg.signer;
-  if (!signer) return;
+/** CertificateVerify over every handshake message so far, signed by the identity's Signer. */
+async function sendCertificateVerify(io: HandshakeIo, s: HelloState, request: CertificateRequestInfo, signer: Signer, info: TlsInfo): Promise<void> {
   const scheme = chooseClientScheme('TLSv1.2', request.signatureSchemes, signer);
   io.step = `waiting for the key to sign CertificateVerify (${scheme})`;
   const signature = await signer.sign(scheme, s.transcript.bytes());

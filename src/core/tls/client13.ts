@@ -3,6 +3,7 @@ import { SignatureSchemes } from '../keystores/types';
 import { AlertDescription, ExtensionType, HandshakeType } from './constants';
 import { Reader } from './bytes';
 import { suiteById, type CipherSuite } from './cipher-suites';
+import { clientIdentityFor, traceClientCertificate } from './client-identity';
 import { allowOnly, answerable, readAlpn } from './extensions';
 import type { ServerHello } from './hello';
 import type { HelloState } from './handshake';
@@ -166,15 +167,17 @@ async function expectServerFinished(io: HandshakeIo, s: HelloState, suite: Ciphe
   s.transcript.add(fin.raw);
 }
 
-/** Our Certificate and, with an identity, CertificateVerify signed by the Signer. */
+/** Our Certificate and, with an identity, CertificateVerify signed by its Signer. */
 async function sendClientAuth(io: HandshakeIo, s: HelloState, request: CertificateRequestInfo, info: TlsInfo): Promise<void> {
-  const { signer, chain } = s.cfg;
-  if (!signer || chain.length === 0) {
+  const identity = await clientIdentityFor(io, s.cfg, 'TLSv1.3', request);
+  if (!identity) {
     const empty = encodeCertificate13(request.context, []);
     s.transcript.add(empty);
     io.send(empty);
+    traceClientCertificate(io, s.cfg, undefined);
     return;
   }
+  const { signer, chain } = identity;
   const scheme = chooseClientScheme('TLSv1.3', request.signatureSchemes, signer);
   const cert = encodeCertificate13(request.context, chain);
   s.transcript.add(cert);
@@ -183,6 +186,7 @@ async function sendClientAuth(io: HandshakeIo, s: HelloState, request: Certifica
   const cv = encodeCertificateVerify(SignatureSchemes[scheme], signature);
   s.transcript.add(cv);
   io.send(cert);
+  traceClientCertificate(io, s.cfg, identity);
   io.send(cv);
   info.signatureScheme = scheme;
   info.clientCertificateSent = true;

@@ -12,7 +12,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_KEY_UPDATE_RECORDS = 2 ** 24;
 
 /**
- * Opens a TLS connection whose client authentication is signed by `opts.signer`.
+ * Opens a TLS connection whose client authentication is signed by `opts.signer`, or by the
+ * identity `opts.selectIdentity` picks from the server's CertificateRequest.
  * Resolves once the handshake is done; rejects with a KeyportError naming what failed.
  */
 export function connect(opts: ConnectOptions): Promise<KeyportTlsSocket> {
@@ -59,11 +60,21 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
   if (!opts.host || !Number.isInteger(opts.port) || opts.port <= 0 || opts.port > 65535) {
     throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot connect to "${opts.host}:${opts.port}": give a host and a port from 1 to 65535.`);
   }
+  if (opts.selectIdentity && (opts.signer || opts.chain?.length)) {
+    throw new KeyportError(
+      'KEYPORT_INVALID_ARGUMENT',
+      'Both a client identity (signer and chain) and selectIdentity were given; pass one or the other.',
+    );
+  }
   if (opts.signer && !opts.chain?.length) {
     throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'A client key was given without its certificate chain; pass the identity\'s chain too.');
   }
   const verifyName = opts.servername ?? opts.host;
   const chain = opts.chain ?? [];
+  // Tickets of selected identities share one key of their own: never resumed as another identity or anonymously.
+  const session = opts.selectIdentity
+    ? `${opts.host}:${opts.port}:${verifyName}:selected`
+    : sessionKey(opts.host, opts.port, verifyName, chain[0]);
   return {
     host: opts.host,
     port: opts.port,
@@ -74,11 +85,12 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
     ...(opts.alpn?.length ? { alpn: opts.alpn } : {}),
     ...(opts.signer ? { signer: opts.signer } : {}),
     chain,
+    ...(opts.selectIdentity ? { selectIdentity: opts.selectIdentity } : {}),
     offer13: max === 'TLSv1.3',
     offer12: min === 'TLSv1.2',
     groups: opts.groups?.length ? opts.groups : [...DEFAULT_GROUPS],
     ...(opts.sessionCache ? { sessionCache: opts.sessionCache } : {}),
-    sessionKey: sessionKey(opts.host, opts.port, verifyName, chain[0]),
+    sessionKey: session,
     rejectUnauthorized: opts.rejectUnauthorized ?? true,
   };
 }

@@ -1,4 +1,3 @@
-import { Name } from '../pki/x509';
 import { AlertDescription, ExtensionType } from './constants';
 import { Reader, Writer } from './bytes';
 import { protocolError } from './tls-error';
@@ -66,17 +65,10 @@ export function readSchemeList(r: Reader): number[] {
   return out;
 }
 
-/** DistinguishedNames (certificate_authorities) as RFC 4514 strings. */
-export function readDistinguishedNames(r: Reader): string[] {
+/** DistinguishedNames (certificate_authorities), DER each, as sent; not parsed here (see describeName). */
+export function readDistinguishedNames(r: Reader): Buffer[] {
   const list = r.sub16('certificate authorities');
-  const out: string[] = [];
-  while (list.remaining > 0) {
-    const der = list.vec16();
-    try {
-      out.push(new Name(new Uint8Array(der)).toString());
-    } catch {
-      out.push(`(unparsable name ${der.toString('hex').slice(0, 32)}...)`);
-    }
-  }
+  const out: Buffer[] = [];
+  while (list.remaining > 0) out.push(list.vec16());
   return out;
 }

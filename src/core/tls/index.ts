@@ -2,7 +2,7 @@
 export { connect, createConnectionFor } from './connect';
 export { KeyportTlsSocket } from './socket';
 export { SessionCache, sessionKey, type SessionTicket } from './session-cache';
-export type { ConnectOptions, TlsInfo } from './types';
+export type { CertificateRequestDetails, ClientIdentity, ConnectOptions, IdentitySelector, TlsInfo } from './types';
 export type { TraceEvent } from './trace';
 export type { GroupName } from './key-share';
 export type { TlsVersionName } from './constants';

@@ -1,3 +1,4 @@
+import { Name } from '../pki/x509';
 import { AlertDescription, ExtensionType, HandshakeType } from './constants';
 import { Reader, Writer } from './bytes';
 import { readDistinguishedNames, readExtensions, readSchemeList, type Extensions } from './extensions';
@@ -21,12 +22,22 @@ export function parseEncryptedExtensions(body: Buffer): Extensions {
 export interface CertificateRequestInfo {
   context: Buffer;
   signatureSchemes: number[];
-  certificateAuthorities: string[];
+  /** DER Names, as sent. */
+  certificateAuthorities: Buffer[];
 }
 
 /** What `tlsInfo.certificateRequest` reports of a request: scheme names and the CAs' DNs. */
 export function describeCertificateRequest(r: CertificateRequestInfo): NonNullable<TlsInfo['certificateRequest']> {
-  return { signatureAlgorithms: r.signatureSchemes.map(schemeName), certificateAuthorities: r.certificateAuthorities };
+  return { signatureAlgorithms: r.signatureSchemes.map(schemeName), certificateAuthorities: r.certificateAuthorities.map(describeName) };
+}
+
+/** A DER Name as an RFC 4514 string; a name we cannot parse still shows its first bytes. */
+export function describeName(der: Buffer): string {
+  try {
+    return new Name(new Uint8Array(der)).toString();
+  } catch {
+    return `(unparsable name ${der.toString('hex').slice(0, 32)}...)`;
+  }
 }
 
 export function parseCertificateRequest13(body: Buffer): CertificateRequestInfo {

@@ -1,5 +1,5 @@
 import { constants, verify, type KeyObject } from 'node:crypto';
-import { SignatureSchemes, type Signer, type SignatureScheme } from '../keystores/types';
+import { SignatureSchemes, type SignatureScheme } from '../keystores/types';
 import { AlertDescription } from './constants';
 import { TlsError } from './tls-error';
 
@@ -95,7 +95,7 @@ export function verifyServerSignature(version: Version, schemeId: number, key: K
  * The scheme to sign our CertificateVerify with: the signer's most preferred scheme that the
  * server accepts and `version` allows (on 1.2 RSA-PSS if the server lists it, else PKCS#1).
  */
-export function chooseClientScheme(version: Version, serverSchemes: readonly number[], signer: Signer): SignatureScheme {
+export function chooseClientScheme(version: Version, serverSchemes: readonly number[], signer: { algorithm: string; schemes: readonly SignatureScheme[] }): SignatureScheme {
   for (const name of signer.schemes) {
     const id = SignatureSchemes[name];
     const info = SCHEMES.get(id);

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { KeyportError, toKeyportError } from '../../shared/errors';
+import { EMPTY_CERTIFICATE } from './client-identity';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants';
 import { ControlRecords } from './control-records';
 import type { HandshakeMessage } from './handshake-buffer';
@@ -43,6 +44,8 @@ export class KeyportTlsSocket extends TransportSocket {
   private inputPaused = false;
   private readBlocked = false;
   private peerClosed = false;
+  /** Application data has arrived: a later reset is not a refusal of our certificate. */
+  private dataReceived = false;
   private pumping = false;
   private readonly control: ControlRecords;
   private version: HandshakeIo['version'];
@@ -204,7 +207,7 @@ export class KeyportTlsSocket extends TransportSocket {
 
   /** Servers such as Node's drop a client certificate they refuse without an alert: say so once we sent one. */
   private droppedHint(): string {
-    const sentCertificate = this.cfg.chain.length > 0 && this.recorder.events.some((e) => e.direction === 'sent' && e.type === 'Certificate');
+    const sentCertificate = this.recorder.events.some((e) => e.direction === 'sent' && e.type === 'Certificate' && e.detail !== EMPTY_CERTIFICATE);
     return sentCertificate
       ? 'it probably refused our client certificate (check which CA it trusts for client certificates), or dropped us for another reason; check its log'
       : 'it may not speak TLS on this port, or it dropped us; check its log';
@@ -281,6 +284,7 @@ export class KeyportTlsSocket extends TransportSocket {
       case ContentType.application_data:
         if (this.post?.tls13 && this.layer.read.count >= this.options.keyUpdateAfterRecords) this.post.requestPeerUpdate();
         if (!record.data.length) return;
+        this.dataReceived = true;
         this.layer.limits.onApplicationData();
         if (!this.push(record.data)) this.readBlocked = true;
         return;
@@ -347,7 +351,10 @@ export class KeyportTlsSocket extends TransportSocket {
     if (this.options.connecting) {
       this.fail(new KeyportError('KEYPORT_TLS_CONNECT_FAILED', `Cannot connect to ${where}: ${e.message} (${detail}); check the host, port and network.`, { cause: e }));
     } else {
-      this.fail(new KeyportError('KEYPORT_TLS_CLOSED', `The connection to ${where} failed: ${detail}.`, { cause: e }));
+      // A reset before the server said anything: its alert, if any, was lost with the connection.
+      const reset = (detail === 'EPIPE' || detail === 'ECONNRESET') && !this.dataReceived;
+      const hint = reset ? `; ${this.droppedHint()}` : '';
+      this.fail(new KeyportError('KEYPORT_TLS_CLOSED', `The connection to ${where} failed: ${detail}${hint}.`, { cause: e }));
     }
   }
 

@@ -11,6 +11,8 @@ export interface TraceEvent {
   type: string;
   /** Bytes of the message (handshake: body plus its 4-byte header). */
   length: number;
+  /** What a message carried, where that matters (our Certificate: which identity a selector chose). */
+  detail?: string;
 }
 
 /** Long-lived connections keep only the first events (KeyUpdates could otherwise pile up). */

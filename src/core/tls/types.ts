@@ -23,6 +23,12 @@ export interface ConnectOptions {
   signer?: Signer;
   /** Client certificate chain, DER, leaf first, without the root. */
   chain?: Buffer[];
+  /**
+   * Instead of `signer` and `chain`: picks the identity once the server's CertificateRequest
+   * says what it accepts. Called at most once per handshake; its time counts against
+   * `timeoutMs`; undefined sends an empty Certificate; a throw fails the handshake with that error.
+   */
+  selectIdentity?: IdentitySelector;
   minVersion?: TlsVersionName;
   maxVersion?: TlsVersionName;
   /** Handshake time limit in ms (default 30 000); includes TCP connect and signing. */
@@ -38,6 +44,30 @@ export interface ConnectOptions {
   /** Records per key before an automatic KeyUpdate (default 2^24, under the AES-GCM limit of RFC 8446 §5.5). */
   keyUpdateAfterRecords?: number;
 }
+
+/** What a server's CertificateRequest asks of the client, as `selectIdentity` sees it. */
+export interface CertificateRequestDetails {
+  version: TlsVersionName;
+  /** DER Names of the CAs the server accepts, as sent; empty when it names none. */
+  certificateAuthorityNames: Buffer[];
+  /** The same names as RFC 4514 strings, in the same order. */
+  certificateAuthorities: string[];
+  /** Signature scheme ids the server accepts, in its order. */
+  signatureSchemes: number[];
+  /** Their names, e.g. "rsa_pss_rsae_sha256". */
+  signatureAlgorithms: string[];
+}
+
+/** A client identity for one handshake; `label` names it in the handshake trace. */
+export interface ClientIdentity {
+  signer: Signer;
+  /** DER, leaf first, without the root. */
+  chain: Buffer[];
+  label?: string;
+}
+
+/** Chooses the client identity for a CertificateRequest; undefined means none. */
+export type IdentitySelector = (request: CertificateRequestDetails) => Promise<ClientIdentity | undefined>;
 
 /** What the handshake established, as `socket.tlsInfo`. */
 export interface TlsInfo {
@@ -70,6 +100,7 @@ export interface HandshakeConfig {
   alpn?: string[];
   signer?: Signer;
   chain: Buffer[];
+  selectIdentity?: IdentitySelector;
   offer13: boolean;
   offer12: boolean;
   groups: GroupName[];
