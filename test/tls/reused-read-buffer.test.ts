@@ -6,11 +6,12 @@
  * must arrive intact: a missing copy shows up as a failed record MAC or corrupt data.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySigner } from '../../src/core/keystores/memory-signer';
 import { connect } from '../../src/core/tls';
+import { startLoopbackProxy, type LoopbackProxy } from './helpers/loopback-proxy';
 import { createPki, type TestCert, type TestPki } from './helpers/pki';
 import { startNodeTls, type NodeTlsServer } from './helpers/servers';
 
@@ -18,15 +19,8 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const PAYLOAD = randomBytes(6 * 1024 * 1024 + 12_345);
 
 /** A loopback proxy that forwards the server's bytes in random-sized pieces with short gaps. */
-async function startRechunkingProxy(target: number): Promise<{ port: number; stop(): Promise<void> }> {
-  const open = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = netConnect(target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => open.delete(s));
-    }
+function startRechunkingProxy(target: number): Promise<LoopbackProxy> {
+  return startLoopbackProxy(target, (client, upstream) => {
     client.pipe(upstream);
     let forwarded = Promise.resolve();
     upstream.on('data', (chunk: Buffer) => {
@@ -36,15 +30,6 @@ async function startRechunkingProxy(target: number): Promise<{ port: number; sto
     // 'end' can come while the last chunk is still being forwarded.
     upstream.on('end', () => void forwarded.then(() => client.end()));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    stop: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 async function forwardInPieces(chunk: Buffer, to: Socket): Promise<void> {
@@ -77,7 +62,7 @@ describe('records read through a reused read buffer', () => {
   let serverCert: TestCert;
   let client: TestCert;
   let server: NodeTlsServer;
-  let proxy: { port: number; stop(): Promise<void> };
+  let proxy: LoopbackProxy;
 
   beforeAll(async () => {
     pki = createPki();

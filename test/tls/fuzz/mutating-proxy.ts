@@ -1,4 +1,4 @@
-import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { startLoopbackProxy, type LoopbackProxy } from '../helpers/loopback-proxy';
 import { encodeRecord, parseRecords, type FlightRecord } from './flight';
 
 /** Rewrites the server's first `flightRecords` records, once, for one connection. */
@@ -9,20 +9,13 @@ export type FlightRewrite = (flight: FlightRecord[]) => Buffer;
  * `flightRecords` records arrived, hands them to the connection's rewrite, and passes
  * everything else through. `rewrite` is read per connection.
  */
-export async function startMutatingProxy(
+export function startMutatingProxy(
   target: number,
   flightRecords: number,
   rewrite: () => FlightRewrite,
-): Promise<{ port: number; stop(): Promise<void> }> {
-  const open = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = netConnect(target, '127.0.0.1');
+): Promise<LoopbackProxy> {
+  return startLoopbackProxy(target, (client, upstream) => {
     const edit = rewrite();
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => open.delete(s));
-    }
     client.on('data', (chunk: Buffer) => upstream.write(chunk));
     let held: Buffer | null = Buffer.alloc(0);
     upstream.on('data', (chunk: Buffer) => {
@@ -40,14 +33,5 @@ export async function startMutatingProxy(
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    stop: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 

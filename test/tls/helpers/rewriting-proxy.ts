@@ -1,5 +1,5 @@
-import { connect, createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { startLoopbackProxy, type LoopbackProxy } from './loopback-proxy';
 
 /** Rewrites the first TLS record sent in one direction. */
 type Rewrite = (record: Buffer) => Buffer;
@@ -8,27 +8,11 @@ type Rewrite = (record: Buffer) => Buffer;
  * A loopback TCP proxy to 127.0.0.1:`target` that rewrites the first record of the client's
  * and/or the server's flight: how tests fake a server without some feature.
  */
-export async function startRewritingProxy(target: number, rw: { fromClient?: Rewrite; fromServer?: Rewrite }): Promise<{ port: number; stop(): Promise<void> }> {
-  const open = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => open.delete(s));
-    }
+export function startRewritingProxy(target: number, rw: { fromClient?: Rewrite; fromServer?: Rewrite }): Promise<LoopbackProxy> {
+  return startLoopbackProxy(target, (client, upstream) => {
     pipeFirstRecord(client, upstream, rw.fromClient);
     pipeFirstRecord(upstream, client, rw.fromServer);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    stop: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 function pipeFirstRecord(from: Socket, to: Socket, rewrite: Rewrite | undefined): void {
