@@ -74,6 +74,17 @@ describe('against node:tls servers that require a client certificate', () => {
     }
   }
 
+  it('takes the client identity as one `identity` object too, and refuses it given twice', async () => {
+    const { signer, chain } = identity('ec') as Required<Pick<ConnectOptions, 'signer' | 'chain'>>;
+    const sock = await connect({ ...opts(echo.port), identity: { signer, chain } });
+    expect(sock.tlsInfo.clientCertificateSent).toBe(true);
+    sock.destroy();
+    await expect(connect({ ...opts(echo.port), identity: { signer, chain }, signer })).rejects.toMatchObject({
+      code: 'KEYPORT_INVALID_ARGUMENT',
+      message: expect.stringMatching(/one way only/),
+    });
+  });
+
   it('keeps memory bounded when the reader is slower than the server (backpressure)', async () => {
     const big = randomBytes(8 * 1024 * 1024);
     const s = await startNodeTls({ cert: server.certPem, key: server.keyPem }, (sock) => sock.end(big));

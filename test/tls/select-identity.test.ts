@@ -133,6 +133,6 @@ describe.skipIf(missing)('connect() with selectIdentity', () => {
       signer: memorySigner(clients.bob.key),
       chain: [clients.bob.certDer],
     });
-    await expect(both).rejects.toMatchObject({ code: 'KEYPORT_INVALID_ARGUMENT', message: expect.stringMatching(/pass one or the other/) });
+    await expect(both).rejects.toMatchObject({ code: 'KEYPORT_INVALID_ARGUMENT', message: expect.stringMatching(/one way only/) });
   });
 });

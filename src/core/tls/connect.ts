@@ -5,6 +5,7 @@ import { DEFAULT_GROUPS } from './key-share';
 import { sessionKey } from './session-cache';
 import { KeyportTlsSocket } from './socket';
 import { openTcp } from './tcp-transport';
+import type { Signer } from '../keystores/types';
 import type { ConnectOptions, HandshakeConfig } from './types';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -60,17 +61,8 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
   if (!opts.host || !Number.isInteger(opts.port) || opts.port <= 0 || opts.port > 65535) {
     throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot connect to "${opts.host}:${opts.port}": give a host and a port from 1 to 65535.`);
   }
-  if (opts.selectIdentity && (opts.signer || opts.chain?.length)) {
-    throw new KeyportError(
-      'KEYPORT_INVALID_ARGUMENT',
-      'Both a client identity (signer and chain) and selectIdentity were given; pass one or the other.',
-    );
-  }
-  if (opts.signer && !opts.chain?.length) {
-    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'A client key was given without its certificate chain; pass the identity\'s chain too.');
-  }
+  const { signer, chain } = fixedIdentity(opts);
   const verifyName = opts.servername ?? opts.host;
-  const chain = opts.chain ?? [];
   // Tickets of selected identities share one key of their own: never resumed as another identity or anonymously.
   const session = opts.selectIdentity
     ? `${opts.host}:${opts.port}:${verifyName}:selected`
@@ -83,7 +75,7 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
     ca: (opts.ca ?? []).flatMap((c, i) => readCertificates(c, `CA certificate #${i + 1}`)),
     ...(opts.useSystemStore !== undefined ? { useSystemStore: opts.useSystemStore } : {}),
     ...(opts.alpn?.length ? { alpn: opts.alpn } : {}),
-    ...(opts.signer ? { signer: opts.signer } : {}),
+    ...(signer ? { signer } : {}),
     chain,
     ...(opts.selectIdentity ? { selectIdentity: opts.selectIdentity } : {}),
     offer13: max === 'TLSv1.3',
@@ -93,4 +85,18 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
     sessionKey: session,
     rejectUnauthorized: opts.rejectUnauthorized ?? true,
   };
+}
+
+/** The client identity given up front: `identity`, or `signer` with `chain` (none with `selectIdentity`). */
+function fixedIdentity(opts: ConnectOptions): { signer?: Signer; chain: Buffer[] } {
+  const ways = [opts.identity, opts.signer ?? opts.chain?.[0], opts.selectIdentity].filter((w) => w !== undefined);
+  if (ways.length > 1) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Give the client identity one way only: identity, signer with chain, or selectIdentity.');
+  }
+  const signer = opts.identity?.signer ?? opts.signer;
+  const chain = opts.identity?.chain ?? opts.chain ?? [];
+  if (signer && chain.length === 0) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', "A client key was given without its certificate chain; pass the identity's chain too.");
+  }
+  return signer ? { signer, chain } : { chain };
 }

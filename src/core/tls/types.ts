@@ -19,12 +19,14 @@ export interface ConnectOptions {
   /** Also trust the system's roots; by default only when no `ca` is given. */
   useSystemStore?: boolean;
   alpn?: string[];
+  /** The client identity (key and chain) that answers a CertificateRequest; or give `signer` and `chain`. */
+  identity?: ClientIdentity;
   /** The client identity's key; with `chain`, answers a CertificateRequest. */
   signer?: Signer;
   /** Client certificate chain, DER, leaf first, without the root. */
   chain?: Buffer[];
   /**
-   * Instead of `signer` and `chain`: picks the identity once the server's CertificateRequest
+   * Instead of `identity` (or `signer` and `chain`): picks the identity once the server's CertificateRequest
    * says what it accepts. Called at most once per handshake; its time counts against
    * `timeoutMs`; undefined sends an empty Certificate; a throw fails the handshake with that error.
    */
