@@ -16,7 +16,7 @@ PACKAGES=(
   swtpm swtpm-tools tpm2-abrmd tpm2-tools libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools
   # TLS peers and PKCS#12 makers
   openssl gnutls-bin nginx-light libnginx-mod-http-echo golang-go default-jre-headless libnss3-tools
-  stunnel4 libengine-pkcs11-openssl
+  stunnel4 libengine-pkcs11-openssl android-libboringssl-dev
   # BoGo (BoringSSL's TLS tests): its runner builds from Debian's source package (scripts/build-bogo.sh)
   golang-golang-x-crypto-dev dpkg-dev xz-utils
   # gnutls-serv cannot bind loopback only: tests run it in a private network namespace

@@ -30,6 +30,7 @@ export { startOpenSslControlServer, type OpenSslControlServer } from './tls-serv
 export { GNUTLS_COMMAND_REPLY, GNUTLS_KEY_UPDATE_LINE } from './tls-servers/gnutls.js';
 export { NGINX_ECHO_PATH, NGINX_WHOAMI_PATH } from './tls-servers/nginx.js';
 export { buildGoEcho, GO_BINARY, startGoServer } from './tls-servers/go.js';
+export { boringSslProbe, startBoringSslServer, type BoringSslServer, type BoringSslServerOptions } from './tls-servers/boringssl.js';
 export { startScriptedServer, startStallingServer, type RawServer } from './tls-servers/raw.js';
 export { startSClient, type ClientCertFiles, type SClient, type SClientOptions } from './tls-servers/s-client.js';
 

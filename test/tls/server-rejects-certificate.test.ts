@@ -15,20 +15,15 @@
  * all we can receive. The last block runs them against one that closes at once, as net/http
  * does (see the regression there).
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { memorySigner } from '../../src/core/keystores/memory-signer';
-import { connect, type KeyportTlsSocket } from '../../src/core/tls';
-import { KeyportError } from '../../src/shared/errors';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type IssuedCert, type TestCa } from '../testbed/ca';
 import { startGoServer, TLS_SERVER_PROBES, type TlsServer, type TlsVersion } from '../testbed/tls-servers';
+import { attempt, connectAs, expectRejected, firstRead, type RefusingServer } from './helpers/refusal';
 
 const VERSIONS: TlsVersion[] = ['TLSv1.2', 'TLSv1.3'];
 const DENIED_CN = 'denied-client';
-/** connect()'s handshake limit, and how long the first read may wait for the alert. */
-const TIMEOUT_MS = 5_000;
 
 const missing = requireBackend('openssl').missing || requireBackend('tls-go', TLS_SERVER_PROBES.go).missing;
 
@@ -101,84 +96,20 @@ afterAll(async () => {
   await Promise.all([ca?.stop(), stranger?.stop()]);
 }, 60_000);
 
+/** Where connectAs() and attempt() find the server. */
+const target = (s: TlsServer): RefusingServer => ({ host: s.host, port: s.port, rootPem });
+
 function serverFor(version: TlsVersion, close: Close = 'lingering'): TlsServer {
   const server = servers.get(`${version} ${close}`);
   if (!server) throw new Error(`The ${close} Go ${version} server was not started; see beforeAll`);
   return server;
 }
 
-/** DER certificates of a PEM text, in order. */
-function derChain(pem: string): Buffer[] {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((c) => new X509Certificate(c).raw);
-}
-
-async function connectAs(server: TlsServer, version: TlsVersion, client: IssuedCert | undefined): Promise<KeyportTlsSocket> {
-  const identity = client && { signer: memorySigner(createPrivateKey(client.keyPem)), chain: derChain(client.chainPem) };
-  return connect({
-    host: server.host,
-    port: server.port,
-    servername: 'localhost',
-    ca: [rootPem],
-    minVersion: version,
-    maxVersion: version,
-    timeoutMs: TIMEOUT_MS,
-    ...identity,
-  });
-}
-
-/** Writes a line and resolves with what came back first: the echo, the end, or the error. */
-function firstRead(socket: KeyportTlsSocket): Promise<{ data?: Buffer; ended?: true; error?: unknown }> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ error: new Error(`Nothing came back within ${TIMEOUT_MS} ms`) }), TIMEOUT_MS);
-    const done = (outcome: { data?: Buffer; ended?: true; error?: unknown }) => {
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    socket.once('data', (data: Buffer) => done({ data }));
-    socket.once('end', () => done({ ended: true }));
-    socket.once('error', (error: unknown) => done({ error }));
-    socket.write('hello\n');
-  });
-}
-
-/** Where the refusal surfaced, and as what. */
-interface Refusal {
-  phase: 'handshake' | 'first read';
-  error: unknown;
-  elapsedMs: number;
-}
-
-async function attempt(server: TlsServer, version: TlsVersion, client: IssuedCert | undefined): Promise<Refusal> {
-  const started = Date.now();
-  let socket: KeyportTlsSocket;
-  try {
-    socket = await connectAs(server, version, client);
-  } catch (error) {
-    return { phase: 'handshake', error, elapsedMs: Date.now() - started };
-  }
-  try {
-    const outcome = await firstRead(socket);
-    const error = outcome.error ?? new Error(`The server did not refuse: ${outcome.ended ? 'it closed cleanly' : 'it echoed'}`);
-    return { phase: 'first read', error, elapsedMs: Date.now() - started };
-  } finally {
-    socket.destroy();
-  }
-}
-
-/** The refusal reached us as the KeyportError for the server's alert, in time. */
-function expectAlertError({ phase, error, elapsedMs }: Refusal, version: TlsVersion, alert: RegExp): void {
-  expect(error).toBeInstanceOf(KeyportError);
-  expect(error).toMatchObject({ code: 'KEYPORT_TLS_CLIENT_CERT_REJECTED', message: expect.stringMatching(alert) });
-  expect(elapsedMs).toBeLessThan(TIMEOUT_MS);
-  // On 1.2 the alert precedes the server's Finished, so connect() itself must fail.
-  if (version === 'TLSv1.2') expect(phase).toBe('handshake');
-}
-
 describe.skipIf(missing)('Go crypto/tls rejects the client certificate', () => {
   describe.each(VERSIONS)('%s', (version) => {
     it('accepts the control identity (the refusals below are about the certificate)', async () => {
       const server = serverFor(version);
-      const socket = await connectAs(server, version, certs.accepted);
+      const socket = await connectAs(target(server), version, certs.accepted);
       try {
         expect((await firstRead(socket)).data?.toString()).toBe('hello\n');
       } finally {
@@ -190,7 +121,7 @@ describe.skipIf(missing)('Go crypto/tls rejects the client certificate', () => {
     it.each(CASES)('$name', async ({ client, alert, serverSays }) => {
       const server = serverFor(version);
       const refusedBefore = (await server.rejections()).length;
-      expectAlertError(await attempt(server, version, client()), version, alert[version]);
+      expectRejected(await attempt(target(server), version, client()), version, alert[version]);
       await vi.waitFor(async () => {
         const refusals = (await server.rejections()).slice(refusedBefore);
         expect(refusals).toEqual([expect.stringMatching(serverSays)]);
@@ -212,7 +143,7 @@ describe.skipIf(missing)('Go crypto/tls rejects the client certificate and close
   it.each(VERSIONS)('%s: each attempt gets the alert, not EPIPE', async (version) => {
     const server = serverFor(version, 'abrupt');
     for (const { client, alert } of CASES) {
-      for (let i = 0; i < ATTEMPTS; i += 1) expectAlertError(await attempt(server, version, client()), version, alert[version]);
+      for (let i = 0; i < ATTEMPTS; i += 1) expectRejected(await attempt(target(server), version, client()), version, alert[version]);
     }
   });
 });

@@ -6,13 +6,13 @@
  * crypto/tls answers a client's KeyUpdate but cannot initiate one.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { which } from '../tools.js';
+import { cachedBuild, runBuild } from './build-cache.js';
 import { startJsonLineServer } from './json-lines.js';
 import type { GoServerOptions, TlsServer } from './types.js';
 
@@ -57,11 +57,11 @@ function versionOfGo(): Promise<string> {
 
 /** Builds go-echo (GOPATH mode, no modules, no network) unless this source was built with this Go already. */
 export async function buildGoEcho(): Promise<string> {
-  const key = createHash('sha256').update(await versionOfGo()).update('\0').update(await readFile(SOURCE));
-  const binary = path.join(CACHE, `go-echo-${key.digest('hex').slice(0, 16)}`);
-  if (await access(binary).then(() => true, () => false)) return binary;
-  await mkdir(CACHE, { recursive: true });
-  const partial = `${binary}.${process.pid}.tmp`;
+  const inputs = [await versionOfGo(), await readFile(SOURCE)];
+  return cachedBuild({ cacheDir: CACHE, name: 'go-echo', inputs, build: compileGoEcho });
+}
+
+function compileGoEcho(output: string): Promise<void> {
   const env = {
     ...process.env,
     GO111MODULE: 'off',
@@ -71,12 +71,5 @@ export async function buildGoEcho(): Promise<string> {
     GOCACHE: path.join(CACHE, 'gocache'), // keyed by toolchain inside: safe to share with other Go versions
     CGO_ENABLED: '0',
   };
-  try {
-    await run(GO_BINARY, ['build', '-o', partial, SOURCE], { env });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`Cannot build test/servers/go-echo: ${stderr || String(error)}; ${GO_HINT}`);
-  }
-  await rename(partial, binary); // atomic: a concurrent build of the same source wins either way
-  return binary;
+  return runBuild(GO_BINARY, ['build', '-o', output, SOURCE], { what: 'test/servers/go-echo', hint: GO_HINT, env });
 }

@@ -20,12 +20,12 @@ interface ServerEvent {
 }
 
 /** Starts `command` with the shared flags and waits for its "listening" line. */
-export async function startJsonLineServer(
-  kind: TlsServerKind,
+export async function startJsonLineServer<K extends string = TlsServerKind>(
+  kind: K,
   command: string,
   leadingArgs: string[],
   o: TlsServerOptions,
-): Promise<TlsServer> {
+): Promise<Omit<TlsServer, 'kind'> & { readonly kind: K }> {
   checkOptions(o);
   const work = await makeWorkDir(kind);
   try {
