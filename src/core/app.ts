@@ -55,7 +55,7 @@ export class Keyport implements KeyportServices {
   }
 
   async listIdentities(): Promise<IdentityView[]> {
-    return (await this.allRecords()).map((r) => identityView(r));
+    return (await this.records()).map((r) => identityView(r));
   }
 
   async showIdentity(id: string): Promise<IdentityView & { chainPem: string }> {
@@ -110,7 +110,7 @@ export class Keyport implements KeyportServices {
 
   /** One identity by id, id prefix or label: stored ones first, then those found on tokens. */
   async record(query: string): Promise<IdentityRecord> {
-    return findByIdOrLabel(await this.allRecords(), query, 'identity');
+    return findByIdOrLabel(await this.records(), query, 'identity');
   }
 
   async listTokens(): Promise<TokenModuleView[]> {
@@ -135,8 +135,8 @@ export class Keyport implements KeyportServices {
     await this.host?.close();
   }
 
-  /** Registry identities plus, when modules are configured, those on tokens not already registered. */
-  private async allRecords(): Promise<IdentityRecord[]> {
+  /** Registry identities plus, when modules are configured, those on tokens not already registered (one token scan). */
+  async records(): Promise<IdentityRecord[]> {
     const { identities } = await this.registry.read();
     if (this.modules.length === 0) return identities;
     const known = new Set(identities.map((r) => r.chain[0]));

@@ -3,6 +3,7 @@ import type { Keyport } from '../../core/app';
 import { readInputFile } from '../../core/input-file';
 import { withoutRoot } from '../../core/pki/chain';
 import { chooseIdentity } from '../../core/identities/select';
+import { identityView } from '../../core/identities/view';
 import { runAutoConnectionTest, type IdentityPool } from '../../core/probe/auto-identity';
 import { runConnectionTest, type TestReport } from '../../core/probe/connection-test';
 import { parseHostPort, parseTestUrl } from '../../core/probe/target';
@@ -31,16 +32,11 @@ const usable = (i: { status: IdentityStatus }): boolean => i.status === 'valid' 
  * says what it accepts (see chooseIdentity); only the chosen one's key is loaded.
  */
 async function identityPool(k: Keyport): Promise<IdentityPool> {
-  const views = await k.listIdentities();
-  if (!views.some(usable)) throw new KeyportError('KEYPORT_NOT_FOUND', 'No valid identity to test with: import or enroll one first.');
-  const stored = new Map((await k.registry.read()).identities.map((r) => [r.id, r]));
-  const candidates = await Promise.all(
-    views.map(async (v) => {
-      const record = stored.get(v.id) ?? (await k.record(v.id)); // identities found on tokens
-      const chain = record.chain.map((c) => Buffer.from(c, 'base64'));
-      return { id: v.id, label: v.label, status: v.status, keyAlgorithm: v.keyAlgorithm, chain };
-    }),
-  );
+  const candidates = (await k.records()).map((record) => {
+    const v = identityView(record);
+    return { id: v.id, label: v.label, status: v.status, keyAlgorithm: v.keyAlgorithm, chain: record.chain.map((c) => Buffer.from(c, 'base64')) };
+  });
+  if (!candidates.some(usable)) throw new KeyportError('KEYPORT_NOT_FOUND', 'No valid identity to test with: import or enroll one first.');
   const load = async (id: string) => {
     const { signer, chain } = await k.signerFor(id);
     return { signer, chain: withoutRoot(chain) };
