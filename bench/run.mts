@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every bench/*.ts that exports `run()` and prints one table.
  * Figures are ratios against a peer measured in the same run, because these machines are noisy.
- * `npm run bench -- sign` runs only the benches whose file name contains "sign".
+ * `npm run bench -- sign` runs only the benches whose file name contains "sign". A slow bench
+ * exports `optIn = 'WORD'` and runs only when the filter contains WORD.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -18,8 +19,8 @@ const files = readdirSync(dir)
 const rows: BenchRow[] = [];
 let failed = false;
 for (const file of files) {
-  const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { run?: () => Promise<BenchRow[]> };
-  if (typeof mod.run !== 'function') continue;
+  const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { run?: () => Promise<BenchRow[]>; optIn?: string };
+  if (typeof mod.run !== 'function' || (mod.optIn && !filter?.includes(mod.optIn))) continue;
   process.stderr.write(`bench: ${file} ...\n`);
   try {
     rows.push(...(await mod.run()));

@@ -1,11 +1,14 @@
 /**
- * One TLS client of bench/tls.ts, run in a process of its own (as in real use: Keyport's proxy
+ * One TLS client of the TLS benches, run in a process of its own (as in real use: Keyport's proxy
  * and a node:tls program are separate processes). Measured in one process, each client's garbage
  * and JIT deoptimisations slowed the other down: ours fell from 0.8x to 0.6x of node:tls when
- * the two alternated in one heap. The parent sends requests over IPC; each answer is a number.
+ * the two alternated in one heap. The parent sends requests over IPC (bench/tls-bench-client.ts):
  *   { op: 'handshakes', count, warmup } -> { median (ms), perSecond }
- *   { op: 'download', path, bytes } -> { mbps }
+ *   { op: 'download', path, bytes, counted } -> { mbps }; `counted` turns callgrind's counting on
+ *     for the download alone (the process runs under `valgrind --instr-atstart=no`)
+ *   { op: 'exit' }
  */
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
@@ -25,7 +28,10 @@ export interface ClientSetup {
   keyPem: string;
 }
 
-export type ClientRequest = { op: 'handshakes'; count: number; warmup: number } | { op: 'download'; path: string; bytes: number };
+export type ClientRequest =
+  | { op: 'handshakes'; count: number; warmup: number }
+  | { op: 'download'; path: string; bytes: number; counted?: boolean }
+  | { op: 'exit' };
 
 const setup = JSON.parse(process.env.KEYPORT_BENCH_CLIENT ?? '{}') as ClientSetup;
 const open = setup.kind === 'keyport' ? keyportOpener(setup) : nodeOpener(setup);
@@ -76,8 +82,24 @@ async function download(path: string, expected: number): Promise<{ mbps: number 
   return { mbps: bytes / 1024 / 1024 / seconds };
 }
 
+/** Turns callgrind's instruction counting for this process on or off. */
+function callgrind(on: boolean): void {
+  execFileSync('callgrind_control', ['--instr', on ? 'on' : 'off', String(process.pid)], { stdio: 'ignore' });
+}
+
+async function countedDownload(path: string, expected: number): Promise<{ mbps: number }> {
+  callgrind(true);
+  try {
+    return await download(path, expected);
+  } finally {
+    callgrind(false);
+  }
+}
+
 process.on('message', (req: ClientRequest) => {
-  const work = req.op === 'handshakes' ? handshakes(req.count, req.warmup) : download(req.path, req.bytes);
+  if (req.op === 'exit') process.exit(0);
+  const work =
+    req.op === 'handshakes' ? handshakes(req.count, req.warmup) : req.counted ? countedDownload(req.path, req.bytes) : download(req.path, req.bytes);
   work.then(
     (value) => process.send?.({ ok: true, value }),
     (e: unknown) => process.send?.({ ok: false, error: String((e as Error).message ?? e) }),

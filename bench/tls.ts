@@ -5,22 +5,19 @@
  * of its own (bench/tls-client.mts), warmed up first, and the two take turns so that machine
  * noise hits both alike; the throughput ratio is the median of the per-turn ratios.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createPki, type TestCert, type TestPki } from '../test/tls/helpers/pki';
+import { createPki } from '../test/tls/helpers/pki';
 import { startOpenssl } from '../test/tls/helpers/servers';
-import type { ClientRequest, ClientSetup } from './tls-client.mjs';
+import { BenchClient, clientSetup } from './tls-bench-client';
 import type { BenchRow } from './types';
 
 const HANDSHAKES = 60;
 const WARMUP = 50;
 const FILE_MB = 64;
 /** Timed downloads per side, taking turns, after one untimed warm-up each (JIT and buffers). */
-const DOWNLOADS = 6;
-const CLIENT = fileURLToPath(new URL('./tls-client.mts', import.meta.url));
+const DOWNLOADS = 12;
 
 /** Runs the benchmark and returns its rows. */
 export async function run(): Promise<BenchRow[]> {
@@ -32,11 +29,11 @@ export async function run(): Promise<BenchRow[]> {
     writeFileSync(join(pki.dir, 'big.bin'), randomBytes(FILE_MB * 1024 * 1024));
     const s = await startOpenssl(['-WWW', '-Verify', '1', '-CAfile', pki.ca.certPath, '-cert', server.certPath, '-key', server.keyPath], pki.dir);
     try {
-      const ours = await BenchClient.start(setup('keyport', s.port, pki, client));
-      const node = await BenchClient.start(setup('node:tls', s.port, pki, client));
+      const ours = await BenchClient.start(clientSetup('keyport', s.port, pki, client));
+      const node = await BenchClient.start(clientSetup('node:tls', s.port, pki, client));
       clients.push(ours, node);
-      const oursHs = await ours.handshakes();
-      const nodeHs = await node.handshakes();
+      const oursHs = await ours.handshakes(HANDSHAKES, WARMUP);
+      const nodeHs = await node.handshakes(HANDSHAKES, WARMUP);
       const dl = await takeTurns(ours, node);
       return [
         { bench: 'tls', case: 'mTLS 1.3 handshake, median (node:tls)', value: nodeHs.median, unit: 'ms' },
@@ -53,18 +50,6 @@ export async function run(): Promise<BenchRow[]> {
     for (const c of clients) c.stop();
     pki.cleanup();
   }
-}
-
-function setup(kind: ClientSetup['kind'], port: number, pki: TestPki, client: TestCert): ClientSetup {
-  return {
-    kind,
-    port,
-    servername: 'localhost',
-    caPem: pki.ca.certPem.toString(),
-    certPem: client.certPem.toString(),
-    certDer: client.certDer.toString('base64'),
-    keyPem: client.keyPem.toString(),
-  };
 }
 
 /** Downloads taking turns: one warm-up each, then DOWNLOADS timed pairs. */
@@ -85,49 +70,4 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length / 2;
   return sorted.length % 2 ? (sorted[Math.floor(mid)] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** A client process and its one-request-at-a-time IPC. */
-class BenchClient {
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(s: ClientSetup): Promise<BenchClient> {
-    const child = fork(CLIENT, [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, KEYPORT_BENCH_CLIENT: JSON.stringify(s) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const c = new BenchClient(child);
-    await c.reply();
-    return c;
-  }
-
-  handshakes(): Promise<{ median: number; perSecond: number }> {
-    return this.ask({ op: 'handshakes', count: HANDSHAKES, warmup: WARMUP });
-  }
-
-  async download(bytes: number): Promise<number> {
-    return (await this.ask<{ mbps: number }>({ op: 'download', path: 'big.bin', bytes })).mbps;
-  }
-
-  stop(): void {
-    this.child.kill();
-  }
-
-  private ask<T>(req: ClientRequest): Promise<T> {
-    this.child.send(req);
-    return this.reply<T>();
-  }
-
-  private reply<T>(): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`the bench client exited (${code}) before answering`));
-      this.child.once('exit', onExit);
-      this.child.once('message', (m: { ok: boolean; value?: T; error?: string }) => {
-        this.child.off('exit', onExit);
-        if (m.ok) resolve(m.value as T);
-        else reject(new Error(m.error));
-      });
-    });
-  }
 }

@@ -10,34 +10,44 @@ export interface RawRecord {
 /**
  * Cuts the incoming byte stream into records without copying when a record lies within one
  * chunk. Holds only what the transport delivered; the socket pauses the transport when
- * `buffered` grows (see socket.ts).
+ * `buffered` grows (see socket.ts). With a transport that reuses its read buffer, settle()
+ * copies what is left; a record cut by the end of a read (most are: reads are often smaller than
+ * a record) is then put together in a buffer of its own length, so its bytes are copied once.
  */
 export class RecordReader {
   private chunks: Buffer[] = [];
   private head = 0;
   private total = 0;
   private seenRecord = false;
+  /** A record being put together across reads: its whole length, of which `filled` bytes are in. */
+  private assembling: { record: Buffer; filled: number } | undefined;
 
   get buffered(): number {
     return this.total;
   }
 
   push(chunk: Buffer): void {
+    if (this.assembling) chunk = this.fill(this.assembling, chunk);
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.total += chunk.length;
   }
 
-  /** Copies the bytes still held into a buffer of our own, before the transport reuses its read buffer. */
+  /** Copies the bytes still held out of buffers the transport will reuse. */
   settle(): void {
-    if (this.total === 0) return;
-    this.chunks = [this.copyOut(this.total, false)];
+    if (this.total === 0 || this.assembling) return;
+    const whole = this.total >= 5 ? 5 + this.peek(5).readUInt16BE(3) : 0;
+    const partialRecord = this.total < whole && whole <= 5 + MAX_CIPHERTEXT_12;
+    const owned = Buffer.allocUnsafe(partialRecord ? whole : this.total);
+    this.copyInto(owned, this.total);
+    if (partialRecord) this.assembling = { record: owned, filled: this.total };
+    this.chunks = partialRecord ? [] : [owned];
     this.head = 0;
   }
 
   /** The next complete record, or null until more bytes arrive. */
   next(): RawRecord | null {
-    if (this.total < 5) return null;
+    if (this.total < 5 || this.assembling) return null;
     const header = this.peek(5);
     this.checkHeader(header);
     const length = header.readUInt16BE(3);
@@ -45,6 +55,19 @@ export class RecordReader {
     const whole = this.take(5 + length);
     this.seenRecord = true;
     return { header: whole.subarray(0, 5), body: whole.subarray(5) };
+  }
+
+  /** Copies what the assembled record still lacks from `chunk`; returns the rest of the chunk. */
+  private fill(a: { record: Buffer; filled: number }, chunk: Buffer): Buffer {
+    const n = Math.min(a.record.length - a.filled, chunk.length);
+    chunk.copy(a.record, a.filled, 0, n);
+    a.filled += n;
+    this.total += n;
+    if (a.filled === a.record.length) {
+      this.chunks.push(a.record);
+      this.assembling = undefined;
+    }
+    return chunk.subarray(n);
   }
 
   private checkHeader(h: Buffer): void {
@@ -64,21 +87,26 @@ export class RecordReader {
   private peek(n: number): Buffer {
     const first = this.chunks[0] as Buffer;
     if (first.length - this.head >= n) return first.subarray(this.head, this.head + n);
-    return this.copyOut(n, false);
+    const out = Buffer.allocUnsafe(n);
+    this.copyInto(out, n);
+    return out;
   }
 
   private take(n: number): Buffer {
     const first = this.chunks[0] as Buffer;
+    let out: Buffer;
     if (first.length - this.head >= n) {
-      const out = first.subarray(this.head, this.head + n);
-      this.advance(n);
-      return out;
+      out = first.subarray(this.head, this.head + n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      this.copyInto(out, n);
     }
-    return this.copyOut(n, true);
+    this.advance(n);
+    return out;
   }
 
-  private copyOut(n: number, consume: boolean): Buffer {
-    const out = Buffer.allocUnsafe(n);
+  /** Copies the first `n` held bytes to the start of `out`, leaving them held. */
+  private copyInto(out: Buffer, n: number): void {
     let written = 0;
     let i = 0;
     let offset = this.head;
@@ -90,8 +118,6 @@ export class RecordReader {
       i++;
       offset = 0;
     }
-    if (consume) this.advance(n);
-    return out;
   }
 
   private advance(n: number): void {
