@@ -3,9 +3,9 @@
  * each shown against a real server (openssl s_server), through a loopback proxy where the
  * server must misbehave.
  */
-import { createServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/core/tls';
+import { startLoopbackProxy, type LoopbackProxy } from './helpers/loopback-proxy';
 import { createPki, type TestCert, type TestPki } from './helpers/pki';
 import { startOpenssl, startRawServer, type OpensslServer } from './helpers/servers';
 import { startRewritingProxy } from './helpers/rewriting-proxy';
@@ -15,29 +15,13 @@ type Failure = { code: string; message: string };
 const failure = (p: Promise<unknown>): Promise<Failure | undefined> => p.then(() => undefined, (e: unknown) => e as Failure);
 
 /** A loopback proxy to `target` that keeps every byte the client sent. */
-async function startRecordingProxy(target: number): Promise<{ port: number; fromClient: () => Buffer; stop(): Promise<void> }> {
+async function startRecordingProxy(target: number): Promise<LoopbackProxy & { fromClient: () => Buffer }> {
   const chunks: Buffer[] = [];
-  const open = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = tcpConnect(target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => open.delete(s));
-    }
+  const proxy = await startLoopbackProxy(target, (client, upstream) => {
     client.on('data', (d: Buffer) => chunks.push(d));
     client.pipe(upstream).pipe(client);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    fromClient: () => Buffer.concat(chunks),
-    stop: () =>
-      new Promise<void>((r) => {
-        for (const s of open) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  return { ...proxy, fromClient: () => Buffer.concat(chunks) };
 }
 
 /** [content type, record version] of each record in `bytes`. */

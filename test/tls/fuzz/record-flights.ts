@@ -1,5 +1,5 @@
-import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { connect, type ConnectOptions } from '../../../src/core/tls';
+import { startLoopbackProxy } from '../helpers/loopback-proxy';
 import { encodeRecord, HANDSHAKE, parseRecords, type FlightRecord } from './flight';
 
 /** What the server sent after each ClientHello: flights[k] answers ClientHello k. */
@@ -15,13 +15,7 @@ const QUIET_MS = 300;
 export async function recordFlights(serverPort: number, opts: Omit<ConnectOptions, 'host' | 'port'>): Promise<Recording> {
   const flights: Buffer[][] = [];
   let lastServerData = Date.now();
-  const open = new Set<Socket>();
-  const proxy = createServer((client) => {
-    const upstream = netConnect(serverPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => undefined);
-    }
+  const proxy = await startLoopbackProxy(serverPort, (client, upstream) => {
     let pending = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
@@ -39,9 +33,7 @@ export async function recordFlights(serverPort: number, opts: Omit<ConnectOption
       client.write(chunk);
     });
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const port = (proxy.address() as AddressInfo).port;
-  const client = connect({ ...opts, host: '127.0.0.1', port, timeoutMs: 10_000 }).catch(() => undefined);
+  const client = connect({ ...opts, host: '127.0.0.1', port: proxy.port, timeoutMs: 10_000 }).catch(() => undefined);
   try {
     const started = Date.now();
     while (Date.now() - started < 10_000) {
@@ -49,8 +41,7 @@ export async function recordFlights(serverPort: number, opts: Omit<ConnectOption
       if (flights.some((f) => f.length) && Date.now() - lastServerData > QUIET_MS) break;
     }
   } finally {
-    for (const s of open) s.destroy();
-    await new Promise<void>((r) => proxy.close(() => r()));
+    await proxy.stop();
     await client;
   }
   const recording = flights.map((f) => parseRecords(Buffer.concat(f)).records).filter((f) => f.length);
