@@ -1,17 +1,54 @@
 /**
- * The TLS benches' client processes (bench/tls-client.mts) and their one-request-at-a-time IPC,
- * run plainly or under callgrind (bench/tls-instructions.ts).
+ * What the TLS benches share: one `openssl s_server -WWW` to download from, and the client
+ * processes (bench/tls-client.mts) with their one-request-at-a-time IPC, run plainly or under
+ * callgrind (bench/tls-instructions.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestCert, TestPki } from '../test/tls/helpers/pki';
+import { createPki, type TestCert, type TestPki } from '../test/tls/helpers/pki';
+import { startOpenssl } from '../test/tls/helpers/servers';
 import type { ClientRequest, ClientSetup } from './tls-client.mjs';
 
 const CLIENT = fileURLToPath(new URL('./tls-client.mts', import.meta.url));
 
+/**
+ * One `openssl s_server -WWW` that requires a client certificate and serves big.bin (`fileMb`
+ * MB of random bytes), and a Keyport and a node:tls client process for it with the same
+ * in-memory key; with `callgrindDir`, both under callgrind. All is stopped once `measure` settles.
+ */
+export async function withDownloadBench<T>(
+  fileMb: number,
+  measure: (ours: BenchClient, node: BenchClient) => Promise<T>,
+  callgrindDir?: string,
+): Promise<T> {
+  const pki = createPki();
+  const clients: BenchClient[] = [];
+  try {
+    const server = pki.issue({ name: 'localhost', kind: 'ec', usage: 'server' });
+    const client = pki.issue({ name: 'bench-client', kind: 'ec', usage: 'client' });
+    writeFileSync(join(pki.dir, 'big.bin'), randomBytes(fileMb * 1024 * 1024));
+    const s = await startOpenssl(['-WWW', '-Verify', '1', '-CAfile', pki.ca.certPath, '-cert', server.certPath, '-key', server.keyPath], pki.dir);
+    try {
+      const out = (name: string) => (callgrindDir ? join(callgrindDir, `${name}.out`) : undefined);
+      const ours = await BenchClient.start(clientSetup('keyport', s.port, pki, client), out('keyport'));
+      clients.push(ours);
+      const node = await BenchClient.start(clientSetup('node:tls', s.port, pki, client), out('node'));
+      clients.push(node);
+      return await measure(ours, node);
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    for (const c of clients) c.stop();
+    pki.cleanup();
+  }
+}
+
 /** What a client needs to reach the bench's s_server as `client`. */
-export function clientSetup(kind: ClientSetup['kind'], port: number, pki: TestPki, client: TestCert): ClientSetup {
+function clientSetup(kind: ClientSetup['kind'], port: number, pki: TestPki, client: TestCert): ClientSetup {
   return {
     kind,
     port,

@@ -7,13 +7,10 @@
  * CPU-bound throughput is at least 0.7x node:tls's). Slow (minutes), so it runs only when asked:
  * `npm run bench -- instructions`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPki } from '../test/tls/helpers/pki';
-import { startOpenssl } from '../test/tls/helpers/servers';
-import { BenchClient, clientSetup } from './tls-bench-client';
+import { withDownloadBench, type BenchClient } from './tls-bench-client';
 import type { BenchRow } from './types';
 
 /** Runs only when the bench filter says "instructions". */
@@ -26,30 +23,21 @@ const COUNTED_DOWNLOADS = 3;
 
 /** Runs the benchmark and returns its rows. */
 export async function run(): Promise<BenchRow[]> {
-  const pki = createPki();
   const out = mkdtempSync(join(tmpdir(), 'keyport-callgrind-'));
-  const clients: BenchClient[] = [];
   try {
-    const server = pki.issue({ name: 'localhost', kind: 'ec', usage: 'server' });
-    const client = pki.issue({ name: 'bench-client', kind: 'ec', usage: 'client' });
-    writeFileSync(join(pki.dir, 'big.bin'), randomBytes(FILE_MB * 1024 * 1024));
-    const s = await startOpenssl(['-WWW', '-Verify', '1', '-CAfile', pki.ca.certPath, '-cert', server.certPath, '-key', server.keyPath], pki.dir);
-    try {
-      const ours = await BenchClient.start(clientSetup('keyport', s.port, pki, client), join(out, 'keyport.out'));
-      const node = await BenchClient.start(clientSetup('node:tls', s.port, pki, client), join(out, 'node.out'));
-      clients.push(ours, node);
-      const [oursCount, nodeCount] = await Promise.all([countedDownloads(ours), countedDownloads(node)]);
-      const perMb = (n: number) => n / (COUNTED_DOWNLOADS * FILE_MB) / 1e6;
-      return [
-        { bench: 'tls', case: `instructions per MB downloaded, callgrind (node:tls)`, value: perMb(nodeCount), unit: 'M' },
-        { bench: 'tls', case: `instructions per MB downloaded, callgrind (keyport)`, value: perMb(oursCount), unit: 'M', ratio: nodeCount / oursCount, target: '>= 0.7x' },
-      ];
-    } finally {
-      await s.stop();
-    }
+    return await withDownloadBench(
+      FILE_MB,
+      async (ours, node) => {
+        const [oursCount, nodeCount] = await Promise.all([countedDownloads(ours), countedDownloads(node)]);
+        const perMb = (n: number) => n / (COUNTED_DOWNLOADS * FILE_MB) / 1e6;
+        return [
+          { bench: 'tls', case: `instructions per MB downloaded, callgrind (node:tls)`, value: perMb(nodeCount), unit: 'M' },
+          { bench: 'tls', case: `instructions per MB downloaded, callgrind (keyport)`, value: perMb(oursCount), unit: 'M', ratio: nodeCount / oursCount, target: '>= 0.7x' },
+        ];
+      },
+      out,
+    );
   } finally {
-    for (const c of clients) c.stop();
-    pki.cleanup();
     rmSync(out, { recursive: true, force: true });
   }
 }

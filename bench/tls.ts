@@ -5,12 +5,7 @@
  * of its own (bench/tls-client.mts), warmed up first, and the two take turns so that machine
  * noise hits both alike; the throughput ratio is the median of the per-turn ratios.
  */
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createPki } from '../test/tls/helpers/pki';
-import { startOpenssl } from '../test/tls/helpers/servers';
-import { BenchClient, clientSetup } from './tls-bench-client';
+import { withDownloadBench, type BenchClient } from './tls-bench-client';
 import type { BenchRow } from './types';
 
 const HANDSHAKES = 60;
@@ -20,36 +15,20 @@ const FILE_MB = 64;
 const DOWNLOADS = 12;
 
 /** Runs the benchmark and returns its rows. */
-export async function run(): Promise<BenchRow[]> {
-  const pki = createPki();
-  const clients: BenchClient[] = [];
-  try {
-    const server = pki.issue({ name: 'localhost', kind: 'ec', usage: 'server' });
-    const client = pki.issue({ name: 'bench-client', kind: 'ec', usage: 'client' });
-    writeFileSync(join(pki.dir, 'big.bin'), randomBytes(FILE_MB * 1024 * 1024));
-    const s = await startOpenssl(['-WWW', '-Verify', '1', '-CAfile', pki.ca.certPath, '-cert', server.certPath, '-key', server.keyPath], pki.dir);
-    try {
-      const ours = await BenchClient.start(clientSetup('keyport', s.port, pki, client));
-      const node = await BenchClient.start(clientSetup('node:tls', s.port, pki, client));
-      clients.push(ours, node);
-      const oursHs = await ours.handshakes(HANDSHAKES, WARMUP);
-      const nodeHs = await node.handshakes(HANDSHAKES, WARMUP);
-      const dl = await takeTurns(ours, node);
-      return [
-        { bench: 'tls', case: 'mTLS 1.3 handshake, median (node:tls)', value: nodeHs.median, unit: 'ms' },
-        { bench: 'tls', case: 'mTLS 1.3 handshake, median (keyport)', value: oursHs.median, unit: 'ms', ratio: oursHs.median / nodeHs.median, target: '<= 1.5x' },
-        { bench: 'tls', case: 'mTLS 1.3 handshakes per second, one at a time (node:tls)', value: nodeHs.perSecond, unit: '/s' },
-        { bench: 'tls', case: 'mTLS 1.3 handshakes per second, one at a time (keyport)', value: oursHs.perSecond, unit: '/s', ratio: oursHs.perSecond / nodeHs.perSecond },
-        { bench: 'tls', case: `download ${FILE_MB} MB, median (node:tls)`, value: dl.nodeMedian, unit: 'MB/s' },
-        { bench: 'tls', case: `download ${FILE_MB} MB, median (keyport; ratio: median of ${DOWNLOADS} turns)`, value: dl.oursMedian, unit: 'MB/s', ratio: dl.ratio, target: '>= 0.7x' },
-      ];
-    } finally {
-      await s.stop();
-    }
-  } finally {
-    for (const c of clients) c.stop();
-    pki.cleanup();
-  }
+export function run(): Promise<BenchRow[]> {
+  return withDownloadBench(FILE_MB, async (ours, node) => {
+    const oursHs = await ours.handshakes(HANDSHAKES, WARMUP);
+    const nodeHs = await node.handshakes(HANDSHAKES, WARMUP);
+    const dl = await takeTurns(ours, node);
+    return [
+      { bench: 'tls', case: 'mTLS 1.3 handshake, median (node:tls)', value: nodeHs.median, unit: 'ms' },
+      { bench: 'tls', case: 'mTLS 1.3 handshake, median (keyport)', value: oursHs.median, unit: 'ms', ratio: oursHs.median / nodeHs.median, target: '<= 1.5x' },
+      { bench: 'tls', case: 'mTLS 1.3 handshakes per second, one at a time (node:tls)', value: nodeHs.perSecond, unit: '/s' },
+      { bench: 'tls', case: 'mTLS 1.3 handshakes per second, one at a time (keyport)', value: oursHs.perSecond, unit: '/s', ratio: oursHs.perSecond / nodeHs.perSecond },
+      { bench: 'tls', case: `download ${FILE_MB} MB, median (node:tls)`, value: dl.nodeMedian, unit: 'MB/s' },
+      { bench: 'tls', case: `download ${FILE_MB} MB, median (keyport; ratio: median of ${DOWNLOADS} turns)`, value: dl.oursMedian, unit: 'MB/s', ratio: dl.ratio, target: '>= 0.7x' },
+    ];
+  });
 }
 
 /** Downloads taking turns: one warm-up each, then DOWNLOADS timed pairs. */
