@@ -44,7 +44,10 @@ async function startSServer(o: TlsServerOptions, mode: Mode): Promise<OpenSslCon
   try {
     const proc = await startOnFreePort(async (port) => {
       const p = spawnServer('openssl', sServerArgs(o, port, msgFile, mode), { stdoutLines: mode === 'control' });
-      if (mode === 'echo') p.child.stdout?.pipe(p.child.stdin!);
+      // Echo without backpressure: s_server blocks writing its stdout and reads its stdin only
+      // between writes, so a pipe() that pauses stdout while stdin is full stalls both for good
+      // (seen once in CI: a 16 MiB echo stuck at 12.7 MB). The backlog is at most what a test sent.
+      if (mode === 'echo') p.child.stdout?.on('data', (d: Buffer) => p.child.stdin!.write(d));
       try {
         await waitForListen(port, p, 'openssl s_server');
         return { p, port };
