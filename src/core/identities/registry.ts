@@ -3,9 +3,10 @@ import path from 'node:path';
 import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from './atomic-file';
 import { withFileLock } from './file-lock';
+import { migrateRegistry } from './migrations';
 import { RegistryFileSchema, SCHEMA_VERSION, type RegistryFile } from './schema';
 
-const EMPTY: RegistryFile = { schemaVersion: SCHEMA_VERSION, identities: [], pendingKeys: [] };
+const EMPTY: RegistryFile = { schemaVersion: SCHEMA_VERSION, identities: [], pendingKeys: [], operations: [] };
 
 /**
  * The identity registry: `identities.json` in the data dir, public material and key references only.
@@ -71,7 +72,7 @@ export class Registry {
         `The identity registry ${this.file} was written by a newer Keyport (schema ${version}); update Keyport to use it.`,
       );
     }
-    const parsed = RegistryFileSchema.safeParse(json);
+    const parsed = RegistryFileSchema.safeParse(migrateRegistry(json));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw this.corrupt(`${issue?.path.join('.') || 'top level'}: ${issue?.message ?? 'invalid'}`);

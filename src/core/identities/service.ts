@@ -142,7 +142,7 @@ export class IdentityService {
 function pushIdentity(list: IdentityRecord[], key: KeyRef, chain: Buffer[], label: string, source: string): string {
   const now = new Date().toISOString();
   const id = newId('');
-  list.push({ id, label, source, chain: chain.map((c) => c.toString('base64')), key, createdAt: now, updatedAt: now });
+  list.push({ id, label, source, chain: chain.map((c) => c.toString('base64')), key, createdAt: now, updatedAt: now, history: [] });
   return id;
 }
 
