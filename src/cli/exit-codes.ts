@@ -49,6 +49,13 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_PKCS12_UNSUPPORTED: ExitCode.badInput,
   KEYPORT_ALREADY_EXISTS: ExitCode.rejected,
   KEYPORT_EXPORT_NOT_ALLOWED: ExitCode.rejected,
+  // ACME enrollment
+  KEYPORT_ACME_UNREACHABLE: ExitCode.backendUnavailable,
+  KEYPORT_ACME_DIRECTORY_INVALID: ExitCode.badInput,
+  KEYPORT_ACME_EAB_REQUIRED: ExitCode.usage,
+  KEYPORT_ACME_EAB_REFUSED: ExitCode.badSecret,
+  KEYPORT_ACME_CHALLENGE_FAILED: ExitCode.rejected,
+  KEYPORT_ACME_REJECTED: ExitCode.rejected,
 };
 
 /** The process exit code for a Keyport error code. */

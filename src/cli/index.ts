@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAcmeEnroll } from './commands/enroll-acme';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
 import { registerServeCommand } from './commands/serve';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerTlsCommands(program);
   registerServeCommand(program);
+  registerAcmeEnroll(program.command('enroll').description('get a certificate from a CA; the key is made where it will live'));
   return program;
 }
 

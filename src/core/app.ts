@@ -1,5 +1,6 @@
 import type { IdentityView, TokenModuleView } from '../shared/identity';
 import { KeyportError } from '../shared/errors';
+import { AcmeService } from './enroll/acme';
 import { IdentityService, type KeyDestination, type StoreResolver } from './identities/service';
 import { Registry } from './identities/registry';
 import { KeychainKeyStore, type KeychainApi } from './keystores/keychain';
@@ -41,6 +42,8 @@ const NO_PIN: PinSource = async ({ token }) => {
 export class Keyport implements KeyportServices {
   readonly registry: Registry;
   readonly identities: IdentityService;
+  /** ACME enrollment and renewal. */
+  readonly acme: AcmeService;
   private keychainStore?: KeychainKeyStore;
   private pkcs11Store?: Pkcs11KeyStore;
   private host?: TokenHostClient;
@@ -48,6 +51,7 @@ export class Keyport implements KeyportServices {
   constructor(private readonly options: KeyportOptions) {
     this.registry = new Registry(options.dataDir);
     this.identities = new IdentityService(this.registry, this.resolver());
+    this.acme = new AcmeService(this.registry, this.resolver());
   }
 
   get modules(): string[] {

@@ -26,6 +26,9 @@ export const AcmeSettingsSchema = z.object({
   /** The account key, in a Keyport store; its account URL once registered. */
   accountKey: KeyRefSchema.optional(),
   accountUrl: z.string().url().optional(),
+  /** How names are proven (acme helper): http-01 served on loopback `httpPort`, or dns-01 by the user. */
+  challenge: z.enum(['http-01', 'dns-01']).default('http-01'),
+  httpPort: z.number().int().min(1).max(65535).default(80),
 });
 
 /** Certificates from elsewhere (`export --csr` out, `attach` in): Keyport only reminds. */

@@ -14,8 +14,8 @@ export interface ExternalAccount {
  * `kid` of every later request. Refuses before contacting the server when it demands EAB and none is given.
  */
 export async function ensureAccount(client: AcmeClient, key: AccountKey, eab?: ExternalAccount): Promise<string> {
+  await checkEabGiven(client, eab);
   const dir = await client.directory();
-  if (dir.meta?.externalAccountRequired && !eab) throw eabRequired(client.directoryUrl);
   const payload = {
     termsOfServiceAgreed: true,
     ...(eab ? { externalAccountBinding: externalAccountBinding({ ...eab, url: dir.newAccount, jwk: key.jwk }) } : {}),
@@ -27,6 +27,11 @@ export async function ensureAccount(client: AcmeClient, key: AccountKey, eab?: E
     throw new KeyportError('KEYPORT_ACME_REJECTED', `The ACME server created the account but sent no account URL (Location); it does not follow RFC 8555.`);
   }
   return res.location;
+}
+
+/** Refuses early (before any key is made) when the directory says EAB is required and none was given. */
+export async function checkEabGiven(client: AcmeClient, eab: ExternalAccount | undefined): Promise<void> {
+  if ((await client.directory()).meta?.externalAccountRequired && !eab) throw eabRequired(client.directoryUrl);
 }
 
 /** Decodes an EAB MAC key as CAs hand it out (base64url, RFC 8555 §7.3.4); refuses an empty key. */
