@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { run, runChecked } from '../testbed/proc';
 import type { Store } from '../cli/cli-stores';
+import type { Backend } from '../identity/backends';
 
 /** Private keys in the store: keychain items under service "keyport", or private key objects on the token. */
 export async function keyCount(store: Store): Promise<number> {
@@ -15,10 +16,21 @@ export async function keyCount(store: Store): Promise<number> {
     const r = await run('secret-tool', ['search', '--all', 'service', 'keyport'], { env: b.env });
     return (r.stdout + r.stderr).split('\n').filter((l) => /^\[\/.+\]$/.test(l.trim())).length;
   }
+  return (await tokenPrivateKeyIds(b)).length;
+}
+
+/**
+ * CKA_IDs (hex) of the private keys on a PKCS#11 backend's token. Read from the whole listing:
+ * pkcs11-tool's --list-objects ignores --id, so a filtered listing proves nothing with several keys.
+ */
+export async function tokenPrivateKeyIds(b: Backend): Promise<string[]> {
   const [, module] = b.flags;
   const token = b.to.replace(/^pkcs11:/, '');
   const r = await runChecked('pkcs11-tool', ['--module', module!, '--token-label', token, '--login', '--pin', b.env.KEYPORT_PIN!, '--list-objects', '--type', 'privkey'], { env: b.env });
-  return r.stdout.split('\n').filter((l) => l.startsWith('Private Key Object')).length;
+  return r.stdout
+    .split(/^(?=\S)/m)
+    .filter((block) => block.startsWith('Private Key Object'))
+    .map((block) => /^\s*ID:\s*([0-9a-f]+)/m.exec(block)?.[1] ?? '');
 }
 
 /** Every key reference in the registry of `dataDir`: identity keys and ACME account keys. */

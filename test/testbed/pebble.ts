@@ -48,7 +48,7 @@ export async function startPebble(o: PebbleOptions = {}): Promise<Pebble> {
   try {
     ca = await createTestCa({ ec: true });
     const tls = await ca.issueServer({ sans: ['IP:127.0.0.1', 'DNS:localhost'], ec: true });
-    const [listen, mgmt, httpPort, tlsPort, dnsPort, dnsMgmt] = await distinctPorts(6);
+    const [listen, mgmt, httpPort, tlsPort, dnsPort, dnsMgmt] = (await distinctPorts(6)) as [number, number, number, number, number, number];
     procs.push(
       await startProcess(
         'pebble-challtestsrv',
