@@ -111,6 +111,16 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pe
     expect(await keyCount(store)).toBe(keysBefore);
   });
 
+  it.each(['keychain', 'softhsm'] as const)('keyport remove deletes the identity key and its account key from the %s', async (name) => {
+    const store = await stores.fresh(name);
+    const before = await keyCount(store);
+    const { id } = await stores.json(store, acme(pebble, store, [`gone.${name}.acme.test`]));
+    expect(await keyCount(store)).toBe(before + 2);
+    const r = await stores.cli(store, ['remove', id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await keyCount(store)).toBe(before);
+  });
+
   it('puts no private key (identity or account) in any data dir', async () => {
     expect(enrolled.keychain, 'the keychain enrollment ran').toBeDefined();
     const refs = await registryKeyRefs(stores.keychain.dataDir.path);
@@ -119,5 +129,24 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pe
     expect(keys.every((k) => k.length > 100)).toBe(true);
     const dirs = [stores.keychain.dataDir.path, stores.softhsm.dataDir.path, ...stores.keychain.backend.dirs, ...stores.softhsm.backend.dirs];
     expect(await scanForBytes(dirs, keys.flatMap(encodingsOf))).toEqual([]);
+  });
+});
+
+describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against a pebble that refuses every nonce', () => {
+  let stores: CliStores;
+  let pebble: Pebble;
+  beforeAll(async () => {
+    [stores, pebble] = await Promise.all([CliStores.start('acme-nonce'), startPebble({ nonceRejectPercent: 100 })]);
+  });
+  afterAll(async () => {
+    await Promise.all([stores?.stop(), pebble?.stop()]);
+  });
+
+  it('retries badNonce once, then stops with one sentence and leaves no key', async () => {
+    const before = await keyCount(stores.softhsm);
+    const args = ['enroll', 'acme', '--directory', pebble.directory, '--ca', pebble.caFile, '--domain', 'nonce.acme.test', '--to', stores.to('softhsm'), '--http-port', String(pebble.httpPort)];
+    const error = await stores.refused('softhsm', args, 'KEYPORT_ACME_BAD_NONCE', 1);
+    expect(error.message).toMatch(/^The ACME server refused to create the account \(HTTP 400\): .*nonce.*; try again\.$/i);
+    expect(await keyCount(stores.softhsm)).toBe(before);
   });
 });

@@ -29,10 +29,12 @@ export interface Pebble {
   stop(): Promise<void>;
 }
 
-/** Options: EAB keys (kid → base64url MAC key) and whether EAB is required. */
+/** Options: EAB keys (kid → base64url MAC key), whether EAB is required, the share of good nonces refused. */
 export interface PebbleOptions {
   eabKeys?: Record<string, string>;
   eabRequired?: boolean;
+  /** Percent of valid nonces pebble answers badNonce to (default 0). */
+  nonceRejectPercent?: number;
 }
 
 /** Starts challtestsrv (DNS) and pebble on free loopback ports. */
@@ -76,7 +78,7 @@ export async function startPebble(o: PebbleOptions = {}): Promise<Pebble> {
     procs.push(
       await startProcess('pebble', ['-config', config, '-dnsserver', `127.0.0.1:${dnsPort}`], {
         name: 'pebble',
-        env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
+        env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: String(o.nonceRejectPercent ?? 0), PEBBLE_AUTHZREUSE: '0' },
         ready: { port: listen },
       }),
     );

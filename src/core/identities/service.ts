@@ -99,11 +99,14 @@ export class IdentityService {
     });
   }
 
-  /** Deletes the key from its store, then the identity from the registry. */
+  /** Deletes the key (and an ACME account key) from its store, then the identity from the registry. */
   async remove(query: string): Promise<void> {
     const record = await this.get(query);
     const store = await this.stores.store(record.key);
     await store.delete(record.key);
+    // An ACME identity has its own account key beside its key (src/core/enroll/acme): it goes too.
+    const account = record.renewal?.provider.kind === 'acme' ? record.renewal.provider.accountKey : undefined;
+    if (account) await (await this.stores.store(account)).delete(account);
     await this.registry.update((draft) => {
       draft.identities = draft.identities.filter((i) => i.id !== record.id);
     });
