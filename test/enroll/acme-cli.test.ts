@@ -148,5 +148,8 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against a 
     const error = await stores.refused('softhsm', args, 'KEYPORT_ACME_BAD_NONCE', 1);
     expect(error.message).toMatch(/^The ACME server refused to create the account \(HTTP 400\): .*nonce.*; try again\.$/i);
     expect(await keyCount(stores.softhsm)).toBe(before);
+    // Once and once only again, with the fresh nonce the refusal carried (no second HEAD /nonce-plz).
+    expect(pebble.log().match(/POST \/sign-me-up/g)).toHaveLength(2);
+    expect(pebble.log().match(/HEAD \/nonce-plz/g)).toHaveLength(1);
   });
 });

@@ -23,6 +23,8 @@ export interface Pebble {
   httpPort: number;
   /** pebble's management API base URL (https; roots, intermediates, certificate status). */
   management: string;
+  /** What pebble has logged so far (one line per request it served). */
+  log(): string;
   /** Sets a TXT record in the DNS pebble asks (dns-01). */
   setTxt(name: string, value: string): Promise<void>;
   /** Stops pebble and its DNS and removes its files. */
@@ -87,6 +89,7 @@ export async function startPebble(o: PebbleOptions = {}): Promise<Pebble> {
       caFile: ca.rootFile,
       httpPort,
       management: `https://127.0.0.1:${mgmt}`,
+      log: () => procs[1]!.output(),
       setTxt: (host, value) => setTxt(dnsMgmt, host, value),
       stop,
     };
