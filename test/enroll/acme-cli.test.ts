@@ -12,10 +12,16 @@ import { CliStores, type Store, type StoreName } from '../cli/cli-stores';
 import { requireBackend } from '../testbed/backend';
 import { CLI_BUNDLE, encodingsOf, scanForBytes } from '../testbed/cli';
 import { startPebble, PEBBLE_PROBE, type Pebble } from '../testbed/pebble';
-import { freePort } from '../testbed/proc';
+import { freePort, tempDir } from '../testbed/proc';
+import { NGINX_WHOAMI_PATH, startTlsServer, TLS_SERVER_PROBES } from '../testbed/tls-servers';
 import { keyCount, keychainPkcs8, registryKeyRefs } from './acme-stores';
 
-const backends = [requireBackend('pebble', PEBBLE_PROBE), requireBackend('keyring'), requireBackend('softhsm2')];
+const backends = [
+  requireBackend('pebble', PEBBLE_PROBE),
+  requireBackend('keyring'),
+  requireBackend('softhsm2'),
+  requireBackend('tls-nginx', TLS_SERVER_PROBES.nginx),
+];
 
 describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pebble', () => {
   let stores: CliStores;
@@ -52,6 +58,24 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pe
     expect(provider.accountUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/my-account\//);
     expect(provider.accountKey.kind).toBe(name === 'keychain' ? 'keychain' : 'pkcs11');
     await expect(fs.readFile(path.join(stores[name].dataDir.path, provider.bundle), 'utf8')).resolves.toBe(await fs.readFile(pebble.caFile, 'utf8'));
+  });
+
+  it.each(['keychain', 'softhsm'] as const)('the %s identity is accepted by an mTLS server that trusts pebble’s root', async (name) => {
+    expect(enrolled[name], 'the enrollment ran').toBeDefined();
+    const dir = await tempDir('acme-mtls');
+    const server = await pebble.tlsCa.issueServer({ sans: ['IP:127.0.0.1'], ec: true });
+    const clientCaFile = path.join(dir.path, 'pebble-root.pem');
+    await fs.writeFile(clientCaFile, await pebble.issuerRoot());
+    const tls = await startTlsServer('nginx', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: pebble.tlsCa.intermediateFile, clientCaFile });
+    try {
+      const report = await stores.json(name, ['test', `https://127.0.0.1:${tls.port}${NGINX_WHOAMI_PATH}`, '--identity', enrolled[name]!, '--ca', pebble.tlsCa.rootFile]);
+      expect(report).toMatchObject({ ok: true, negotiated: { clientCertificateSent: true }, http: { status: 200 } });
+      const [seen] = await tls.evidence();
+      expect(seen?.subject).toBe(`CN=${name}.acme.test`);
+    } finally {
+      await tls.stop();
+      await dir.remove();
+    }
   });
 
   it('proves a name with dns-01: prints the TXT record, continues on Enter', async () => {

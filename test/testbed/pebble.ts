@@ -5,6 +5,7 @@
  * test CA (`caFile` is its root); pebble validates http-01 on `httpPort`, where Keyport must serve.
  */
 import { writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import path from 'node:path';
 import { createTestCa, type TestCa } from './ca.js';
 import { needs } from './tools.js';
@@ -23,6 +24,10 @@ export interface Pebble {
   httpPort: number;
   /** pebble's management API base URL (https; roots, intermediates, certificate status). */
   management: string;
+  /** The test CA behind pebble's HTTPS: also issues certificates for servers a test runs. */
+  tlsCa: TestCa;
+  /** The root pebble issues ACME certificates under (made anew at each start), PEM. */
+  issuerRoot(): Promise<string>;
   /** What pebble has logged so far (one line per request it served). */
   log(): string;
   /** Sets a TXT record in the DNS pebble asks (dns-01). */
@@ -89,6 +94,8 @@ export async function startPebble(o: PebbleOptions = {}): Promise<Pebble> {
       caFile: ca.rootFile,
       httpPort,
       management: `https://127.0.0.1:${mgmt}`,
+      tlsCa: ca,
+      issuerRoot: () => httpsGet(`https://127.0.0.1:${mgmt}/roots/0`, ca!.rootPem),
       log: () => procs[1]!.output(),
       setTxt: (host, value) => setTxt(dnsMgmt, host, value),
       stop,
@@ -105,6 +112,18 @@ async function setTxt(port: number, host: string, value: string): Promise<void> 
     body: JSON.stringify({ host: host.endsWith('.') ? host : `${host}.`, value }),
   });
   if (!res.ok) throw new Error(`challtestsrv set-txt failed: HTTP ${res.status} ${await res.text()}`);
+}
+
+function httpsGet(url: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${url}: HTTP ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
 }
 
 /** `count` free loopback ports, all different. */
