@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerDaemonCommand } from './commands/daemon';
+import { registerEnrollmentCommands } from './commands/enroll';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
 import { registerServeCommand } from './commands/serve';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerTlsCommands(program);
   registerServeCommand(program);
+  registerEnrollmentCommands(program);
+  registerDaemonCommand(program);
   return program;
 }
 

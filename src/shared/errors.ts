@@ -66,6 +66,13 @@ export const ErrorCodes = [
   'KEYPORT_TLS_HANDSHAKE_FAILURE',
   'KEYPORT_TLS_CLOSED',
   'KEYPORT_NO_MATCHING_IDENTITY',
+  // enrollment and renewal (src/core/enroll: step-ca, scheduler, roots)
+  'KEYPORT_ENROLL_CA_UNREACHABLE',
+  'KEYPORT_ENROLL_REFUSED',
+  'KEYPORT_ENROLL_BAD_RESPONSE',
+  'KEYPORT_ENROLL_CHAIN_INVALID',
+  'KEYPORT_RENEW_EXPIRED',
+  'KEYPORT_RENEWAL_NOT_CONFIGURED',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -81,7 +81,7 @@ export async function startStepCa(o: StepCaOptions): Promise<StepCa> {
     rootFile: o.ca.rootFile,
     provisionerKey,
     proc,
-    token: (sub, sans = [sub]) => signToken(provisionerKey, jwk.kid, { sub, sans, aud: `${url}/1.0/sign` }),
+    token: (sub, sans = [sub]) => signToken(provisionerKey, jwk.kid!, { sub, sans, aud: `${url}/1.0/sign` }),
     stop: async () => {
       await proc.stop();
       await tmp.remove();
