@@ -25,6 +25,8 @@ PACKAGES=(
   iproute2 util-linux coreutils
   # UI tests
   chromium
+  # step-ca (enrollment and renewal): built from its Go library by scripts/build-step-ca.sh
+  golang-github-smallstep-certificates-dev
 )
 # Go >= 1.21 (extended master secret) for the Go interop peer: golang-1.23-go, from
 # bookworm-backports on Debian 12 (elsewhere from the release, if it has it). golang-go (1.19)

@@ -49,6 +49,11 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_PKCS12_UNSUPPORTED: ExitCode.badInput,
   KEYPORT_ALREADY_EXISTS: ExitCode.rejected,
   KEYPORT_EXPORT_NOT_ALLOWED: ExitCode.rejected,
+  // enrollment and renewal
+  KEYPORT_ENROLL_CA_UNREACHABLE: ExitCode.backendUnavailable,
+  KEYPORT_ENROLL_REFUSED: ExitCode.rejected,
+  KEYPORT_RENEW_EXPIRED: ExitCode.rejected,
+  KEYPORT_RENEWAL_NOT_CONFIGURED: ExitCode.notFound,
   // ACME enrollment
   KEYPORT_ACME_UNREACHABLE: ExitCode.backendUnavailable,
   KEYPORT_ACME_DIRECTORY_INVALID: ExitCode.badInput,

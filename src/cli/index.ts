@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerDaemonCommand } from './commands/daemon';
+import { registerEnrollmentCommands } from './commands/enroll';
 import { registerAcmeEnroll } from './commands/enroll-acme';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
@@ -26,7 +28,9 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerTlsCommands(program);
   registerServeCommand(program);
-  registerAcmeEnroll(program.command('enroll').description('get a certificate from a CA; the key is made where it will live'));
+  registerEnrollmentCommands(program);
+  registerDaemonCommand(program);
+  registerAcmeEnroll(program.commands.find((c) => c.name() === 'enroll') ?? program.command('enroll'));
   return program;
 }
 

@@ -1,5 +1,6 @@
 import type { IdentityView, TokenModuleView } from '../shared/identity';
 import { KeyportError } from '../shared/errors';
+import { RenewalService } from './enroll/renewal';
 import { AcmeService } from './enroll/acme';
 import { IdentityService, type KeyDestination, type StoreResolver } from './identities/service';
 import { Registry } from './identities/registry';
@@ -42,7 +43,9 @@ const NO_PIN: PinSource = async ({ token }) => {
 export class Keyport implements KeyportServices {
   readonly registry: Registry;
   readonly identities: IdentityService;
-  /** ACME enrollment and renewal. */
+  /** Enrollment (step-ca), renewal, the key-operation journal and the CAs' trust bundles. */
+  readonly enrollment: RenewalService;
+  /** ACME enrollment and renewal (`keyport renew` and the scheduler reach it through `enrollment`). */
   readonly acme: AcmeService;
   private keychainStore?: KeychainKeyStore;
   private pkcs11Store?: Pkcs11KeyStore;
@@ -51,7 +54,9 @@ export class Keyport implements KeyportServices {
   constructor(private readonly options: KeyportOptions) {
     this.registry = new Registry(options.dataDir);
     this.identities = new IdentityService(this.registry, this.resolver());
-    this.acme = new AcmeService(this.registry, this.resolver());
+    this.enrollment = new RenewalService(this.registry, this.resolver());
+    this.acme = new AcmeService(this.registry, this.resolver(), this.enrollment.journal, this.enrollment.bundles);
+    this.enrollment.delegate('acme', (id, rekey) => this.acme.renew(id, { rekey }));
   }
 
   get modules(): string[] {
@@ -144,8 +149,13 @@ export class Keyport implements KeyportServices {
     const { identities } = await this.registry.read();
     if (this.modules.length === 0) return identities;
     const known = new Set(identities.map((r) => r.chain[0]));
+    // A renewed identity's earlier certificates stay on its token beside the key: they are that identity's.
+    const keys = new Set(identities.map((r) => (r.key.kind === 'pkcs11' ? `${r.key.module}\0${r.key.token}\0${r.key.keyId}` : '')));
     const onTokens = await tokenIdentityRecords(this.pkcs11());
-    return [...identities, ...onTokens.filter((r) => !known.has(r.chain[0]))];
+    return [
+      ...identities,
+      ...onTokens.filter((r) => !known.has(r.chain[0]) && !(r.key.kind === 'pkcs11' && keys.has(`${r.key.module}\0${r.key.token}\0${r.key.keyId}`))),
+    ];
   }
 
   private pkcs11(): Pkcs11KeyStore {
@@ -169,6 +179,13 @@ export class Keyport implements KeyportServices {
       store: (where) => this.storeFor(where),
       publishCertificate: async (ref, certDer, label) => {
         if (ref.kind === 'pkcs11') await this.pkcs11().writeCertificate(ref, certDer, label);
+      },
+      findKeysByLabel: async (dest, label) => {
+        if (dest.kind !== 'pkcs11') return [];
+        const groups = await this.pkcs11().findObjects(dest.token, { login: true });
+        return groups
+          .filter((g) => g.privateKey?.label === label)
+          .map((g) => ({ kind: 'pkcs11' as const, module: g.module, token: g.token, keyId: g.keyId }));
       },
     };
   }

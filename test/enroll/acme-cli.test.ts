@@ -14,7 +14,7 @@ import { CLI_BUNDLE, encodingsOf, scanForBytes } from '../testbed/cli';
 import { startPebble, PEBBLE_PROBE, type Pebble } from '../testbed/pebble';
 import { freePort, tempDir } from '../testbed/proc';
 import { NGINX_WHOAMI_PATH, startTlsServer, TLS_SERVER_PROBES } from '../testbed/tls-servers';
-import { keyCount, keychainPkcs8, registryKeyRefs } from './acme-stores';
+import { expectRefused, keyCount, keychainPkcs8, registryKeyRefs } from './acme-stores';
 
 const backends = [
   requireBackend('pebble', PEBBLE_PROBE),
@@ -57,7 +57,7 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pe
     expect(provider).toMatchObject({ kind: 'acme', directory: pebble.directory, domains, challenge: 'http-01' });
     expect(provider.accountUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/my-account\//);
     expect(provider.accountKey.kind).toBe(name === 'keychain' ? 'keychain' : 'pkcs11');
-    await expect(fs.readFile(path.join(stores[name].dataDir.path, provider.bundle), 'utf8')).resolves.toBe(await fs.readFile(pebble.caFile, 'utf8'));
+    await expect(fs.readFile(path.join(stores[name].dataDir.path, 'trust', `${provider.bundle}.pem`), 'utf8')).resolves.toBe(await fs.readFile(pebble.caFile, 'utf8'));
   });
 
   it.each(['keychain', 'softhsm'] as const)('the %s identity is accepted by an mTLS server that trusts pebble’s root', async (name) => {
@@ -116,7 +116,7 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pe
     const keysBefore = await keyCount(store);
     const wrongPort = String(await freePort());
     const args = acme(pebble, store, ['nobody.acme.test']).map((a) => (a === String(pebble.httpPort) ? wrongPort : a));
-    const error = await stores.refused(store, args, 'KEYPORT_ACME_CHALLENGE_FAILED', 7);
+    const error = await expectRefused(stores, store, args, 'KEYPORT_ACME_CHALLENGE_FAILED', 7);
     expect(error.message).toMatch(/^The ACME server could not validate nobody\.acme\.test with http-01 \(authorization invalid\): .*(refused|connect)/i);
     expect(await keyCount(store), 'no orphan key (identity or account)').toBe(keysBefore);
   });
@@ -169,7 +169,7 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against a 
   it('retries badNonce once, then stops with one sentence and leaves no key', async () => {
     const before = await keyCount(stores.softhsm);
     const args = ['enroll', 'acme', '--directory', pebble.directory, '--ca', pebble.caFile, '--domain', 'nonce.acme.test', '--to', stores.to('softhsm'), '--http-port', String(pebble.httpPort)];
-    const error = await stores.refused('softhsm', args, 'KEYPORT_ACME_BAD_NONCE', 1);
+    const error = await expectRefused(stores, stores.softhsm, args, 'KEYPORT_ACME_BAD_NONCE', 1);
     expect(error.message).toMatch(/^The ACME server refused to create the account \(HTTP 400\): .*nonce.*; try again\.$/i);
     expect(await keyCount(stores.softhsm)).toBe(before);
     // Once and once only again, with the fresh nonce the refusal carried (no second HEAD /nonce-plz).

@@ -13,7 +13,7 @@ import { requireBackend } from '../testbed/backend';
 import { runCli } from '../testbed/cli';
 import { startPebble, PEBBLE_PROBE, type Pebble } from '../testbed/pebble';
 import { tempDir, type TempDir } from '../testbed/proc';
-import { keyCount } from './acme-stores';
+import { expectNothingStored, keyCount } from './acme-stores';
 
 const backends = [requireBackend('pebble', PEBBLE_PROBE), requireBackend('softhsm2')];
 
@@ -71,7 +71,7 @@ describe.skipIf(backends.some((b) => b.missing))('ACME external account binding 
     expect(errorOf(r)).toMatchObject({ code });
     expect(errorOf(r).message).toMatch(message);
     expect(r.code).toBe(exit);
-    await expect(fs.stat(path.join(data, 'identities.json'))).rejects.toThrow(/ENOENT/);
+    await expectNothingStored(data, undefined);
     expect(await keyCount(store())).toBe(before);
   });
 });

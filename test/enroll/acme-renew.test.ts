@@ -1,85 +1,83 @@
 /**
- * ACME renewal is a new order for the same names through the stored account: the same identity id,
- * a new serial, the old certificate in the history; with rekey a new key on the same token and the
- * old one deleted. Enrolled through the CLI, renewed through the core (AcmeService) on SoftHSM.
+ * ACME renewal is a new order for the same names through the stored account, run by `keyport renew`
+ * (the renewal service delegates ACME identities to the ACME service): the same identity id, a new
+ * serial, the old certificate in the history; with --rekey a new key in the same store and the old
+ * one deleted. Keychain (gnome-keyring) and SoftHSM, against pebble.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keyport } from '../../src/core/app';
-import { softhsmBackend, type Backend } from '../identity/backends';
+import { CliStores, type StoreName } from '../cli/cli-stores';
 import { requireBackend } from '../testbed/backend';
-import { runCli } from '../testbed/cli';
 import { startPebble, PEBBLE_PROBE, type Pebble } from '../testbed/pebble';
-import { tempDir, type TempDir } from '../testbed/proc';
-import { tokenPrivateKeyIds } from './acme-stores';
+import { freePort } from '../testbed/proc';
+import { expectRefused, keyCount, tokenPrivateKeyIds } from './acme-stores';
 
-const backends = [requireBackend('pebble', PEBBLE_PROBE), requireBackend('softhsm2')];
+const backends = [requireBackend('pebble', PEBBLE_PROBE), requireBackend('keyring'), requireBackend('softhsm2')];
 
-describe.skipIf(backends.some((b) => b.missing))('ACME renewal (pebble, SoftHSM)', () => {
+describe.skipIf(backends.some((b) => b.missing))('keyport renew of ACME identities (pebble)', () => {
+  let stores: CliStores;
   let pebble: Pebble;
-  let hsm: Backend;
-  let dir: TempDir;
-  let keyport: Keyport;
-  let id: string;
+  const ids: Partial<Record<StoreName, string>> = {};
 
-  const listed = async () => {
-    const r = await runCli([...hsm.flags, 'list', '--json'], { dataDir: dir.path, env: hsm.env });
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout).find((i: { id: string }) => i.id === id);
-  };
-  const registry = async () => JSON.parse(await fs.readFile(path.join(dir.path, 'identities.json'), 'utf8'));
+  const registry = async (name: StoreName) => JSON.parse(await fs.readFile(path.join(stores[name].dataDir.path, 'identities.json'), 'utf8'));
+  const listed = async (name: StoreName) => (await stores.json(name, ['list'])).find((i: { id: string }) => i.id === ids[name]);
 
   beforeAll(async () => {
-    [pebble, hsm, dir] = await Promise.all([startPebble(), softhsmBackend(), tempDir('acme-renew')]);
-    const r = await runCli(
-      [...hsm.flags, 'enroll', 'acme', '--directory', pebble.directory, '--ca', pebble.caFile, '--domain', 'renew.acme.test', '--to', hsm.to, '--http-port', String(pebble.httpPort), '--json'],
-      { dataDir: dir.path, env: hsm.env },
-    );
-    expect(r.code, r.stderr).toBe(0);
-    id = JSON.parse(r.stdout).id;
-    keyport = new Keyport({
-      dataDir: dir.path,
-      pkcs11Modules: [hsm.flags[1]!],
-      env: { ...process.env, ...hsm.env },
-      pin: async () => hsm.env.KEYPORT_PIN!,
-    });
+    [stores, pebble] = await Promise.all([CliStores.start('acme-renew'), startPebble()]);
+    for (const name of ['keychain', 'softhsm'] as const) {
+      const args = ['enroll', 'acme', '--directory', pebble.directory, '--ca', pebble.caFile, '--domain', `renew.${name}.acme.test`, '--to', stores.to(name), '--http-port', String(pebble.httpPort)];
+      ids[name] = (await stores.json(name, args)).id;
+    }
   });
   afterAll(async () => {
-    await keyport?.close();
-    await Promise.all([pebble?.stop(), hsm?.stop()]);
-    await dir?.remove();
+    await Promise.all([stores?.stop(), pebble?.stop()]);
   });
 
-  it('renews: same id, new serial, same key, old certificate kept in the history', async () => {
-    const before = await listed();
-    const keyBefore = (await registry()).identities[0].key;
-    const result = await keyport.acme.renew(id);
-    expect(result).toMatchObject({ id, previousSerial: before.serial, rekeyed: false });
+  it.each(['keychain', 'softhsm'] as const)('renews in the %s: same id, new serial, same key, old certificate in the history', async (name) => {
+    const before = await listed(name);
+    const keyBefore = (await registry(name)).identities[0].key;
+    const keys = await keyCount(stores[name]);
+    const result = await stores.json(name, ['renew', ids[name]!]);
+    expect(result).toMatchObject({ id: ids[name], previousSerial: before.serial, rekeyed: false });
     expect(result.serial).not.toBe(before.serial);
-    const after = await listed();
-    expect(after).toMatchObject({ id, serial: result.serial, sans: ['DNS:renew.acme.test'], label: before.label });
-    const [record] = (await registry()).identities;
+    expect(await listed(name)).toMatchObject({ id: ids[name], serial: result.serial, notAfter: result.notAfter, sans: [`DNS:renew.${name}.acme.test`], label: before.label });
+    const [record] = (await registry(name)).identities;
     expect(record.key).toEqual(keyBefore);
-    expect(record.history).toEqual([expect.objectContaining({ serial: before.serial, reason: 'renew', chain: expect.any(Array) })]);
-    expect(await tokenPrivateKeyIds(hsm)).toContain(keyBefore.keyId);
+    expect(record.history).toEqual([expect.objectContaining({ serial: before.serial, reason: 'renew' })]);
+    expect(record.renewal.state).toMatchObject({ failures: 0, lastSuccessAt: expect.any(String) });
+    expect((await registry(name)).operations).toEqual([]);
+    expect(await keyCount(stores[name]), 'no key made or lost').toBe(keys);
   });
 
-  it('rekeys: a new key on the same token, the old one deleted, still the same id', async () => {
-    const before = (await registry()).identities[0];
-    const result = await keyport.acme.renew(id, { rekey: true });
-    expect(result).toMatchObject({ id, rekeyed: true });
-    const after = (await registry()).identities[0];
-    expect(after.id).toBe(id);
+  it('rekeys on SoftHSM: a new key on the same token, the old one deleted, still the same id', async () => {
+    const before = (await registry('softhsm')).identities[0];
+    const result = await stores.json('softhsm', ['renew', ids.softhsm!, '--rekey']);
+    expect(result).toMatchObject({ id: ids.softhsm, rekeyed: true });
+    const after = (await registry('softhsm')).identities[0];
+    expect(after.id).toBe(ids.softhsm);
     expect(after.key.keyId).not.toBe(before.key.keyId);
     expect(after.key.token).toBe(before.key.token);
     // Exactly the new identity key and the account key are on the token: the old key is gone.
-    expect((await tokenPrivateKeyIds(hsm)).sort()).toEqual([after.key.keyId, after.renewal.provider.accountKey.keyId].sort());
+    expect((await tokenPrivateKeyIds(stores.softhsm.backend)).sort()).toEqual([after.key.keyId, after.renewal.provider.accountKey.keyId].sort());
     expect(after.history.map((h: { reason: string }) => h.reason)).toEqual(['renew', 'rekey']);
-    expect((await listed()).serial).toBe(result.serial);
+    expect((await registry('softhsm')).operations, 'the journal is closed').toEqual([]);
+    expect((await listed('softhsm')).serial).toBe(result.serial);
   });
 
-  it('refuses to renew an identity it does not know', async () => {
-    await expect(keyport.acme.renew('nonexistent')).rejects.toMatchObject({ code: 'KEYPORT_NOT_FOUND' });
+  it('a renewal whose challenge fails changes nothing and leaves no key', async () => {
+    const file = path.join(stores.softhsm.dataDir.path, 'identities.json');
+    const text = await fs.readFile(file, 'utf8');
+    const doc = JSON.parse(text);
+    // Point the identity's http-01 at a port pebble does not validate on (as if the CA moved).
+    let port = await freePort();
+    while (port === pebble.httpPort) port = await freePort();
+    doc.identities[0].renewal.provider.httpPort = port;
+    await fs.writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+    const keys = await keyCount(stores.softhsm);
+    const error = await expectRefused(stores, stores.softhsm, ['renew', ids.softhsm!, '--rekey'], 'KEYPORT_ACME_CHALLENGE_FAILED', 7);
+    expect(error.message).toMatch(/^The ACME server could not validate renew\.softhsm\.acme\.test with http-01/);
+    expect(await keyCount(stores.softhsm)).toBe(keys);
+    await fs.writeFile(file, text);
   });
 });

@@ -7,6 +7,7 @@ import { KeyAlgorithms } from '../../core/keystores/types';
 import { action } from '../action';
 import { print } from '../output';
 import { collect } from '../options';
+import { recover } from './enroll';
 import { parseAlgorithm, parseDestination } from './keys';
 
 interface AcmeOptions {
@@ -42,6 +43,7 @@ export function registerAcmeEnroll(enroll: Command): void {
     .action(
       action<AcmeOptions>(async (_args, o, k) => {
         if (o.domain.length === 0) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Name the certificate with at least one --domain NAME.');
+        await recover(k);
         const id = await k.acme.enroll({
           directory: o.directory,
           caPem: o.ca ? (await readInputFile(o.ca, 'CA file')).toString('utf8') : undefined,

@@ -38,9 +38,10 @@ export const PendingKeySchema = z.object({
 });
 
 /**
- * A key operation in progress (enroll or rekey), journaled before the key is made so that a crash at
- * any step is finished or undone on the next start (./journal.ts): `keyLabel` finds a key made but
- * not yet recorded, `newKey` is the key being introduced, `retireKey` the one a committed rekey retires.
+ * A key operation in progress (enroll or rekey), journaled before any key is made so that a crash at
+ * any step is finished or undone on the next start (src/core/enroll/journal.ts): `keyLabels` find a
+ * key made but not yet recorded, `newKeys` are the keys being introduced, `retireKey` is the key a
+ * committed rekey retires.
  */
 export const KeyOperationSchema = z.object({
   id: z.string().min(1),
@@ -50,8 +51,8 @@ export const KeyOperationSchema = z.object({
     z.object({ kind: z.literal('keychain') }),
     z.object({ kind: z.literal('pkcs11'), token: z.string() }),
   ]),
-  keyLabel: z.string().min(1),
-  newKey: KeyRefSchema.optional(),
+  keyLabels: z.array(z.string().min(1)).default([]),
+  newKeys: z.array(KeyRefSchema).default([]),
   retireKey: KeyRefSchema.optional(),
   startedAt: z.string(),
 });

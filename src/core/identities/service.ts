@@ -17,6 +17,8 @@ export interface StoreResolver {
   store(dest: KeyDestination | KeyRef): Promise<KeyStore>;
   /** Puts the certificate beside a token key so other apps see the identity; no-op for the keychain. */
   publishCertificate(ref: KeyRef, certDer: Buffer, label: string): Promise<void>;
+  /** Keys on a token whose label is `label` (finds a key made just before a crash); none for the keychain. */
+  findKeysByLabel?(dest: KeyDestination, label: string): Promise<KeyRef[]>;
 }
 
 /** A key and the chain issued for it, ready to become an identity. */

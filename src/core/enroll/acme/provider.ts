@@ -59,6 +59,14 @@ export class AcmeProvider implements EnrollmentProvider {
     return { kind: 'acme', directory, domains, challenge, httpPort, ...(key ? { accountKey: key } : {}), ...(accountUrl ? { accountUrl } : {}), ...(bundle ? { bundle } : {}) };
   }
 
+  /**
+   * Checks what can be checked before any key is made: the directory answers, and an EAB is given
+   * when the CA demands one. A bad URL, a CA that is down or a missing EAB then costs no key.
+   */
+  async preflight(ctx: Pick<ProviderContext, 'caRoots'>): Promise<void> {
+    await checkEabGiven(this.client(ctx), this.deps.eab);
+  }
+
   async enroll(request: EnrollRequest, ctx: ProviderContext): Promise<Issued & { key: NewKey }> {
     const label = request.label ?? this.params.domains[0]!;
     const account = await this.account(ctx, label);
@@ -89,7 +97,6 @@ export class AcmeProvider implements EnrollmentProvider {
     if (this.params.accountKey) {
       key = accountKey(await this.deps.signerFor(this.params.accountKey));
     } else {
-      await checkEabGiven(client, this.deps.eab); // before a key is made for nothing
       const made = await ctx.makeKey(ACCOUNT_KEY_ALGORITHM, `${label} (ACME account)`);
       key = accountKey(made.signer);
       this.params = { ...this.params, accountKey: made.ref };
@@ -114,7 +121,7 @@ export class AcmeProvider implements EnrollmentProvider {
     }
   }
 
-  private client(ctx: ProviderContext): AcmeClient {
+  private client(ctx: Pick<ProviderContext, 'caRoots'>): AcmeClient {
     const ca = ctx.caRoots.length > 0 ? ctx.caRoots.map((der) => encodePem('CERTIFICATE', der)).join('') : undefined;
     this.clientCache ??= new AcmeClient(this.params.directory, { ca, timeoutMs: this.deps.timeoutMs });
     return this.clientCache;

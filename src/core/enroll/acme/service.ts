@@ -1,20 +1,20 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { KeyportError } from '../../../shared/errors';
-import { writeFileAtomic } from '../../identities/atomic-file';
 import { findByIdOrLabel } from '../../identities/lookup';
 import type { Registry } from '../../identities/registry';
-import type { IdentityRecord } from '../../identities/schema';
+import type { IdentityRecord, RegistryFile } from '../../identities/schema';
 import { commonName, type KeyDestination, type StoreResolver } from '../../identities/service';
 import type { KeyAlgorithm, KeyRef } from '../../keystores/types';
 import { parseCertificate } from '../../pki/certificate';
 import { chainForKey } from '../../pki/chain';
-import { decodePem, encodePem } from '../../pki/pem';
+import { decodePem } from '../../pki/pem';
+import { KeyJournal, sameKey } from '../journal';
+import type { ProviderContext } from '../provider';
+import type { RenewResult } from '../renewal';
 import { RenewalSettingsSchema, type ProviderSettings } from '../settings';
+import type { TrustBundles } from '../trust-bundles';
 import type { ExternalAccount } from './account';
 import type { ChallengeType, DnsRecord } from './authorization';
-import { trackingContext } from './context';
 import { AcmeProvider, type AcmeParams } from './provider';
 
 /** A first ACME enrollment as the CLI asks for it. */
@@ -32,23 +32,18 @@ export interface AcmeEnrollment {
   awaitDnsRecord?: (record: DnsRecord) => Promise<void>;
 }
 
-/** What a renewal did (the shape `keyport renew --json` prints). */
-export interface AcmeRenewal {
-  id: string;
-  serial: string;
-  previousSerial: string;
-  notAfter: string;
-  rekeyed: boolean;
-}
-
 /**
- * ACME enrollment and renewal, keeping the registry and the key stores in step: every key made for
- * an operation that fails (identity key and account key) is deleted again, and nothing is recorded.
+ * ACME enrollment and renewal, keeping the registry and the key stores in step: keys are made through
+ * the key-operation journal (../journal.ts), so every key of an operation that fails or is killed
+ * (identity key and account key) is deleted again, and nothing is recorded. The renewal service
+ * delegates `keyport renew` and the scheduler's renewals of ACME identities here.
  */
 export class AcmeService {
   constructor(
     private readonly registry: Registry,
     private readonly stores: StoreResolver,
+    private readonly journal: KeyJournal,
+    private readonly bundles: TrustBundles,
   ) {}
 
   /** Enrolls `domains` into a new identity; returns its id. */
@@ -58,12 +53,15 @@ export class AcmeService {
       { directory: r.directory, domains: r.domains, challenge: r.challenge, httpPort: r.httpPort },
       { signerFor: (ref) => this.signerFor(ref), eab: r.eab, awaitDnsRecord: r.awaitDnsRecord },
     );
-    const ctx = trackingContext(this.stores, r.to, caRoots);
+    await provider.preflight({ caRoots });
+    const op = await this.journal.begin('enroll', r.to);
     try {
-      const { chain, key } = await provider.enroll({ algorithm: r.algorithm, label: r.label }, ctx);
+      const ctx: ProviderContext = { caRoots, makeKey: (alg, label) => this.journal.makeKey(op, alg, label) };
+      const { chain, key } = await provider.enroll({ algorithm: r.algorithm, ...(r.label ? { label: r.label } : {}) }, ctx);
       const ordered = checkChain(chain, key.publicKeySpki);
       const label = r.label ?? commonName(parseCertificate(ordered[0]!).subject);
-      const bundle = r.caPem ? await this.saveBundle(r.directory, r.caPem) : undefined;
+      const bundle = caRoots.length > 0 ? this.bundles.nameFor('acme', r.directory) : undefined;
+      if (bundle) await this.bundles.write(bundle, caRoots);
       const settings = { ...provider.settings(), ...(bundle ? { bundle } : {}) };
       await this.stores.publishCertificate(key.ref, ordered[0]!, label);
       return await this.registry.update((draft) => {
@@ -71,43 +69,53 @@ export class AcmeService {
         if (existing) throw new KeyportError('KEYPORT_ALREADY_EXISTS', `This certificate is already in Keyport as ${existing.id}; nothing was added.`);
         const record = newRecord(key.ref, ordered, label, settings);
         draft.identities.push(record);
+        endOperation(draft, op.id);
         return record.id;
       });
     } catch (e) {
-      await ctx.discard();
+      await this.journal.abort(op.id).catch(() => undefined);
       throw e;
     }
   }
 
   /**
    * Renews an ACME identity with a new order for the same names through its stored account, keeping
-   * the key (or, with `rekey`, a new key in the same store). The id stays the same.
+   * the key (or, with `rekey`, a new key in the same store). The id stays the same. Unlike an mTLS
+   * renewal this works for an expired certificate too: the account, not the certificate, is proof.
    */
-  async renew(query: string, o: { rekey?: boolean; awaitDnsRecord?: (record: DnsRecord) => Promise<void> } = {}): Promise<AcmeRenewal> {
-    const { identities } = await this.registry.read();
-    const record = findByIdOrLabel(identities, query, 'identity');
+  async renew(query: string, o: { rekey?: boolean; awaitDnsRecord?: (record: DnsRecord) => Promise<void> } = {}): Promise<RenewResult> {
+    const record = findByIdOrLabel((await this.registry.read()).identities, query, 'identity');
     const settings = record.renewal?.provider;
     if (settings?.kind !== 'acme' || !settings.accountKey) {
-      throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Identity ${record.id} was not enrolled with ACME: renew it with the provider it came from.`);
+      throw new KeyportError('KEYPORT_RENEWAL_NOT_CONFIGURED', `Identity ${record.id} was not enrolled with ACME: renew it with the provider it came from.`);
     }
-    const caRoots = settings.bundle ? certsOf(await fs.readFile(path.join(this.registry.dataDir, settings.bundle), 'utf8')) : [];
+    const caRoots = settings.bundle ? await this.bundles.read(settings.bundle) : [];
     const provider = new AcmeProvider(paramsOf(settings), { signerFor: (ref) => this.signerFor(ref), awaitDnsRecord: o.awaitDnsRecord });
     const chain = record.chain.map((c) => Buffer.from(c, 'base64'));
     const current = { id: record.id, signer: await this.signerFor(record.key), chain };
-    const ctx = trackingContext(this.stores, destinationOf(record.key), caRoots);
+    const previousSerial = parseCertificate(chain[0]!).serial;
+    if (!o.rekey) {
+      const issued = await provider.renew(current, { caRoots, makeKey: noKeys });
+      const ordered = checkChain(issued.chain, current.signer.publicKeySpki);
+      await this.stores.publishCertificate(record.key, ordered[0]!, record.label);
+      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, record.key));
+      return result(record.id, ordered, previousSerial, false);
+    }
+    const op = await this.journal.begin('rekey', destinationOf(record.key), record.id);
+    let next: KeyRef | undefined;
     try {
-      const next = o.rekey ? await ctx.makeKey(current.signer.algorithm as KeyAlgorithm, record.label) : undefined;
-      const issued = next ? await provider.rekey(current, next, ctx) : await provider.renew(current, ctx);
-      const ordered = checkChain(issued.chain, next?.publicKeySpki ?? current.signer.publicKeySpki);
-      const newKey = next?.ref ?? record.key;
-      await this.stores.publishCertificate(newKey, ordered[0]!, record.label);
-      // LEAD: this swap is the ACME helper's stand-in; use the renewal service's checked, journaled swap when it lands.
-      await this.registry.update((draft) => swapCertificate(draft.identities, record.id, ordered, newKey, o.rekey === true));
-      if (next) await (await this.stores.store(record.key)).delete(record.key).catch(() => undefined);
-      const leaf = parseCertificate(ordered[0]!);
-      return { id: record.id, serial: leaf.serial, previousSerial: parseCertificate(chain[0]!).serial, notAfter: leaf.notAfter.toISOString(), rekeyed: next !== undefined };
+      const ctx: ProviderContext = { caRoots, makeKey: (alg, label) => this.journal.makeKey(op, alg, label) };
+      const key = await ctx.makeKey(current.signer.algorithm as KeyAlgorithm, record.label);
+      next = key.ref;
+      const ordered = checkChain((await provider.rekey(current, key, ctx)).chain, key.publicKeySpki);
+      await this.stores.publishCertificate(key.ref, ordered[0]!, record.label);
+      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, key.ref, op.id));
+      await (await this.stores.store(record.key)).delete(record.key);
+      await this.journal.end(op.id);
+      return result(record.id, ordered, previousSerial, true);
     } catch (e) {
-      await ctx.discard();
+      const committed = next && sameKey(findByIdOrLabel((await this.registry.read()).identities, record.id, 'identity').key, next);
+      if (!committed) await this.journal.abort(op.id).catch(() => undefined);
       throw e;
     }
   }
@@ -116,13 +124,6 @@ export class AcmeService {
     return (await this.stores.store(ref)).signer(ref);
   }
 
-  /** The trust bundle for the ACME server's HTTPS, kept in the data dir (public certificates only). */
-  private async saveBundle(directory: string, caPem: string): Promise<string> {
-    const name = path.join('trust', `acme-${createHash('sha256').update(directory).digest('hex').slice(0, 16)}.pem`);
-    await fs.mkdir(path.join(this.registry.dataDir, 'trust'), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path.join(this.registry.dataDir, name), certsOf(caPem).map((der) => encodePem('CERTIFICATE', der)).join(''));
-    return name;
-  }
 }
 
 /** The chain in order, leaf first, refused when the CA issued it for another key. */
@@ -140,6 +141,19 @@ function certsOf(pem: string): Buffer[] {
 
 function paramsOf(s: Extract<ProviderSettings, { kind: 'acme' }>): AcmeParams {
   return { directory: s.directory, domains: s.domains, challenge: s.challenge, httpPort: s.httpPort, accountKey: s.accountKey, accountUrl: s.accountUrl, bundle: s.bundle };
+}
+
+const noKeys: ProviderContext['makeKey'] = async () => {
+  throw new KeyportError('KEYPORT_INTERNAL', 'An ACME renewal that keeps its key makes no key.');
+};
+
+function endOperation(draft: RegistryFile, opId: string): void {
+  draft.operations = draft.operations.filter((o) => o.id !== opId);
+}
+
+function result(id: string, chain: Buffer[], previousSerial: string, rekeyed: boolean): RenewResult {
+  const leaf = parseCertificate(chain[0]!);
+  return { id, serial: leaf.serial, previousSerial, notAfter: leaf.notAfter.toISOString(), rekeyed };
 }
 
 function destinationOf(ref: KeyRef): KeyDestination {
@@ -161,15 +175,20 @@ function newRecord(key: KeyRef, chain: Buffer[], label: string, provider: Provid
   };
 }
 
-/** Puts the new chain (and key) in place and keeps the old certificate in the identity's history. */
-function swapCertificate(list: IdentityRecord[], id: string, chain: Buffer[], key: KeyRef, rekeyed: boolean): void {
-  const record = list.find((i) => i.id === id);
+/**
+ * Puts the new chain (and key) in place and keeps the old certificate in the identity's history, in
+ * one registry write; for a rekey (`rekeyOp`) the same write tells the journal which key to retire.
+ */
+function swapCertificate(draft: RegistryFile, id: string, chain: Buffer[], key: KeyRef, rekeyOp?: string): void {
+  const record = draft.identities.find((i) => i.id === id);
   if (!record) throw new KeyportError('KEYPORT_NOT_FOUND', `Identity ${id} was removed while it was being renewed; nothing was changed.`);
   const old = parseCertificate(Buffer.from(record.chain[0]!, 'base64'));
   const now = new Date().toISOString();
-  record.history.push({ chain: record.chain, serial: old.serial, notAfter: old.notAfter.toISOString(), retiredAt: now, reason: rekeyed ? 'rekey' : 'renew', ...(rekeyed ? { key: record.key } : {}) });
+  const reason = rekeyOp ? 'rekey' : 'renew';
+  record.history.push({ chain: record.chain, serial: old.serial, notAfter: old.notAfter.toISOString(), retiredAt: now, reason, ...(rekeyOp ? { key: record.key } : {}) });
+  if (rekeyOp) KeyJournal.markRetire(draft, rekeyOp, record.key);
   record.chain = chain.map((c) => c.toString('base64'));
   record.key = key;
   record.updatedAt = now;
-  if (record.renewal) record.renewal.state = { ...record.renewal.state, lastSuccessAt: now, failures: 0 };
+  if (record.renewal) record.renewal.state = { failures: 0, needsReenroll: false, lastAttemptAt: now, lastSuccessAt: now };
 }
