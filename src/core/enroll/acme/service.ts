@@ -8,6 +8,7 @@ import type { KeyAlgorithm, KeyRef } from '../../keystores/types';
 import { parseCertificate } from '../../pki/certificate';
 import { chainForKey } from '../../pki/chain';
 import { decodePem } from '../../pki/pem';
+import { crashPoint } from '../crash-point';
 import { KeyJournal, sameKey } from '../journal';
 import type { ProviderContext } from '../provider';
 import type { RenewResult } from '../renewal';
@@ -58,6 +59,7 @@ export class AcmeService {
     try {
       const ctx: ProviderContext = { caRoots, makeKey: (alg, label) => this.journal.makeKey(op, alg, label) };
       const { chain, key } = await provider.enroll({ algorithm: r.algorithm, ...(r.label ? { label: r.label } : {}) }, ctx);
+      crashPoint('after-ca');
       const ordered = checkChain(chain, key.publicKeySpki);
       const label = r.label ?? commonName(parseCertificate(ordered[0]!).subject);
       const bundle = caRoots.length > 0 ? this.bundles.nameFor('acme', r.directory) : undefined;
@@ -71,7 +73,7 @@ export class AcmeService {
         draft.identities.push(record);
         endOperation(draft, op.id);
         return record.id;
-      });
+      }, () => crashPoint('mid-write'));
     } catch (e) {
       await this.journal.abort(op.id).catch(() => undefined);
       throw e;
@@ -98,7 +100,7 @@ export class AcmeService {
       const issued = await provider.renew(current, { caRoots, makeKey: noKeys });
       const ordered = checkChain(issued.chain, current.signer.publicKeySpki);
       await this.stores.publishCertificate(record.key, ordered[0]!, record.label);
-      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, record.key));
+      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, record.key), () => crashPoint('mid-write'));
       return result(record.id, ordered, previousSerial, false);
     }
     const op = await this.journal.begin('rekey', destinationOf(record.key), record.id);
@@ -107,9 +109,13 @@ export class AcmeService {
       const ctx: ProviderContext = { caRoots, makeKey: (alg, label) => this.journal.makeKey(op, alg, label) };
       const key = await ctx.makeKey(current.signer.algorithm as KeyAlgorithm, record.label);
       next = key.ref;
-      const ordered = checkChain((await provider.rekey(current, key, ctx)).chain, key.publicKeySpki);
+      const issued = await provider.rekey(current, key, ctx);
+      crashPoint('after-ca');
+      const ordered = checkChain(issued.chain, key.publicKeySpki);
       await this.stores.publishCertificate(key.ref, ordered[0]!, record.label);
-      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, key.ref, op.id));
+      crashPoint('before-commit');
+      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, key.ref, op.id), () => crashPoint('mid-write'));
+      crashPoint('before-retire');
       await (await this.stores.store(record.key)).delete(record.key);
       await this.journal.end(op.id);
       return result(record.id, ordered, previousSerial, true);
