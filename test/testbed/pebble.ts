@@ -42,6 +42,8 @@ export interface PebbleOptions {
   eabRequired?: boolean;
   /** Percent of valid nonces pebble answers badNonce to (default 0). */
   nonceRejectPercent?: number;
+  /** Lifetime of issued certificates in seconds (pebble's default: 5 years). */
+  validitySeconds?: number;
 }
 
 /** Starts challtestsrv (DNS) and pebble on free loopback ports. */
@@ -79,6 +81,7 @@ export async function startPebble(o: PebbleOptions = {}): Promise<Pebble> {
           ocspResponderURL: '',
           externalAccountBindingRequired: o.eabRequired ?? false,
           ...(o.eabKeys ? { externalAccountMACKeys: o.eabKeys } : {}),
+          ...(o.validitySeconds ? { certificateValidityPeriod: o.validitySeconds } : {}),
         },
       }),
     );
