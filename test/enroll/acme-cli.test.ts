@@ -121,7 +121,7 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pe
     expect(await keyCount(store), 'no orphan key (identity or account)').toBe(keysBefore);
   });
 
-  it('refuses a directory URL that is not ACME, and a CA that is down, before making any key', async () => {
+  it('refuses a directory URL that is not ACME, a CA that is down or untrusted, and a bad name, before making any key', async () => {
     const store = await stores.fresh('softhsm');
     const keysBefore = await keyCount(store);
     const bad = acme(pebble, store, ['a.acme.test']).map((a) => (a === pebble.directory ? pebble.directory.replace(/\/dir$/, '/nope') : a));
@@ -132,6 +132,8 @@ describe.skipIf(backends.some((b) => b.missing))('keyport enroll acme against pe
     expect(e2.message).toBe(`Cannot reach the ACME server at ${down}: the connection was refused; check that the CA is running and the URL is right.`);
     const e3 = await stores.refused(store, acme(pebble, store, ['a.acme.test']).filter((a) => a !== '--ca' && a !== pebble.caFile), 'KEYPORT_ACME_UNREACHABLE', 5);
     expect(e3.message).toMatch(/its TLS certificate is not trusted .*; pass the CA's root with --ca FILE\.$/);
+    const e4 = await stores.refused(store, acme(pebble, store, ['a.acme.test', 'not a name']), 'KEYPORT_INVALID_ARGUMENT', 2);
+    expect(e4.message).toBe('Cannot ask for "not a name": --domain takes a DNS name such as api.example.com, or an IP address.');
     expect(await keyCount(store)).toBe(keysBefore);
   });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { KeyportError } from '../../shared/errors';
@@ -42,7 +43,7 @@ export function registerAcmeEnroll(enroll: Command): void {
     .option('--json', 'print JSON')
     .action(
       action<AcmeOptions>(async (_args, o, k) => {
-        if (o.domain.length === 0) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Name the certificate with at least one --domain NAME.');
+        checkDomains(o.domain);
         await recover(k);
         const id = await k.acme.enroll({
           directory: o.directory,
@@ -68,6 +69,15 @@ async function externalAccount(o: AcmeOptions): Promise<ExternalAccount | undefi
   }
   const text = (await readInputFile(o.eabHmacFile, 'EAB MAC key file')).toString('utf8');
   return { kid: o.eabKid, macKey: parseMacKey(text, o.eabHmacFile) };
+}
+
+/** At least one name, each a DNS name (a leading `*.` allowed) or an IP address, before any key is made. */
+function checkDomains(domains: string[]): void {
+  if (domains.length === 0) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Name the certificate with at least one --domain NAME.');
+  const bad = domains.find((d) => !isIP(d) && !/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(d));
+  if (bad !== undefined) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot ask for "${bad}": --domain takes a DNS name such as api.example.com, or an IP address.`);
+  }
 }
 
 function parseChallenge(type: string): ChallengeType {

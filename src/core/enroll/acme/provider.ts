@@ -36,8 +36,6 @@ export interface AcmeDependencies {
   awaitDnsRecord?(record: DnsRecord): Promise<void>;
   /** Used once, for the first newAccount. */
   eab?: ExternalAccount;
-  /** HTTP timeout per request (default 30 s). */
-  timeoutMs?: number;
 }
 
 /**
@@ -53,6 +51,12 @@ export class AcmeProvider implements EnrollmentProvider {
     private params: AcmeParams,
     private readonly deps: AcmeDependencies,
   ) {}
+
+  /** The provider of an identity enrolled before, from its stored settings. */
+  static fromSettings(s: Extract<ProviderSettings, { kind: 'acme' }>, deps: AcmeDependencies): AcmeProvider {
+    const { directory, domains, challenge, httpPort, accountKey: key, accountUrl, bundle } = s;
+    return new AcmeProvider({ directory, domains, challenge, httpPort, accountKey: key, accountUrl, bundle }, deps);
+  }
 
   settings(): ProviderSettings {
     const { directory, domains, accountKey: key, accountUrl, bundle, challenge, httpPort } = this.params;
@@ -123,7 +127,7 @@ export class AcmeProvider implements EnrollmentProvider {
 
   private client(ctx: Pick<ProviderContext, 'caRoots'>): AcmeClient {
     const ca = ctx.caRoots.length > 0 ? ctx.caRoots.map((der) => encodePem('CERTIFICATE', der)).join('') : undefined;
-    this.clientCache ??= new AcmeClient(this.params.directory, { ca, timeoutMs: this.deps.timeoutMs });
+    this.clientCache ??= new AcmeClient(this.params.directory, { ca });
     return this.clientCache;
   }
 }

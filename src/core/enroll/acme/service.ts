@@ -16,7 +16,7 @@ import { RenewalSettingsSchema, type ProviderSettings } from '../settings';
 import type { TrustBundles } from '../trust-bundles';
 import type { ExternalAccount } from './account';
 import type { ChallengeType, DnsRecord } from './authorization';
-import { AcmeProvider, type AcmeParams } from './provider';
+import { AcmeProvider } from './provider';
 
 /** A first ACME enrollment as the CLI asks for it. */
 export interface AcmeEnrollment {
@@ -92,7 +92,7 @@ export class AcmeService {
       throw new KeyportError('KEYPORT_RENEWAL_NOT_CONFIGURED', `Identity ${record.id} was not enrolled with ACME: renew it with the provider it came from.`);
     }
     const caRoots = settings.bundle ? await this.bundles.read(settings.bundle) : [];
-    const provider = new AcmeProvider(paramsOf(settings), { signerFor: (ref) => this.signerFor(ref), awaitDnsRecord: o.awaitDnsRecord });
+    const provider = AcmeProvider.fromSettings(settings, { signerFor: (ref) => this.signerFor(ref), awaitDnsRecord: o.awaitDnsRecord });
     const chain = record.chain.map((c) => Buffer.from(c, 'base64'));
     const current = { id: record.id, signer: await this.signerFor(record.key), chain };
     const previousSerial = parseCertificate(chain[0]!).serial;
@@ -143,10 +143,6 @@ function certsOf(pem: string): Buffer[] {
   const certs = decodePem(pem).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
   if (certs.length === 0) throw new KeyportError('KEYPORT_PEM_INVALID', 'The --ca file holds no PEM certificate: give the PEM root that issued the ACME server’s TLS certificate.');
   return certs;
-}
-
-function paramsOf(s: Extract<ProviderSettings, { kind: 'acme' }>): AcmeParams {
-  return { directory: s.directory, domains: s.domains, challenge: s.challenge, httpPort: s.httpPort, accountKey: s.accountKey, accountUrl: s.accountUrl, bundle: s.bundle };
 }
 
 const noKeys: ProviderContext['makeKey'] = async () => {
