@@ -90,6 +90,7 @@ export function registerEnrollmentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action<{ json?: boolean }>(async (_a, o, k) => {
+        await recover(k);
         const report = await k.enrollment.refreshRoots();
         for (const w of report.flatMap((r) => r.warnings)) process.stderr.write(`keyport: warning: ${w}\n`);
         print(report, o.json === true, () =>
