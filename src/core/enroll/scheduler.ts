@@ -86,10 +86,14 @@ export class RenewalScheduler extends EventEmitter {
     const s = scheduleOf(record, settings);
     const left = s.notAfter.getTime() - now.getTime();
     this.notifyThresholds(record, settings.notifyBefore, left, s.notAfter);
-    if (settings.provider.kind === 'manual' || settings.state.needsReenroll) return;
-    if (left <= 0) {
+    if (settings.provider.kind === 'manual') return;
+    if (left <= 0 || settings.state.needsReenroll) {
+      // Never sent to the CA: step-ca refuses an expired certificate in the handshake. Told once per run.
+      if (!settings.state.needsReenroll) await this.renewals.setState(record.id, { needsReenroll: true });
+      const key = `${record.id}:${record.chain[0]!.slice(-24)}:reenroll`;
+      if (this.notified.has(key)) return;
+      this.notified.add(key);
       const message = `Identity ${record.id} ("${record.label}") expired at ${s.notAfter.toISOString()} before it could be renewed; enroll it again (keyport enroll step-ca with a new token).`;
-      await this.renewals.setState(record.id, { needsReenroll: true });
       this.emitEvent({ type: 'needs-reenroll', id: record.id, notAfter: s.notAfter.toISOString(), message });
       return;
     }
