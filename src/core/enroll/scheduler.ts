@@ -6,6 +6,9 @@ import type { IdentityRecord } from '../identities/schema';
 import type { Clock } from './clock';
 import type { RenewalService, RenewResult } from './renewal';
 import { scheduleOf } from './schedule';
+import { RenewalSettingsSchema } from './settings';
+
+const MANUAL = RenewalSettingsSchema.parse({ provider: { kind: 'manual' } });
 
 /** What the scheduler tells the daemon's log and the app. */
 export type SchedulerEvent =
@@ -77,12 +80,13 @@ export class RenewalScheduler extends EventEmitter {
     if (now.getTime() - this.lastRoots >= (this.o.rootsEveryMs ?? 6 * 3600_000)) await this.refreshRoots(now);
     const { identities } = await this.registry.read();
     for (const record of identities) {
-      if (record.renewal) await this.visit(record, now).catch((e: unknown) => this.emitEvent({ type: 'warning', message: `${record.id}: ${toKeyportError(e).message}` }));
+      await this.visit(record, now).catch((e: unknown) => this.emitEvent({ type: 'warning', message: `${record.id}: ${toKeyportError(e).message}` }));
     }
   }
 
   private async visit(record: IdentityRecord, now: Date): Promise<void> {
-    const settings = record.renewal!;
+    // An identity without settings is renewed by hand (export --csr, attach): it gets the reminders.
+    const settings = record.renewal ?? MANUAL;
     const s = scheduleOf(record, settings);
     const left = s.notAfter.getTime() - now.getTime();
     this.notifyThresholds(record, settings.notifyBefore, left, s.notAfter);
