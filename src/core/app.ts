@@ -146,16 +146,15 @@ export class Keyport implements KeyportServices {
 
   /** Registry identities plus, when modules are configured, those on tokens not already registered (one token scan). */
   async records(): Promise<IdentityRecord[]> {
-    const { identities } = await this.registry.read();
+    const { identities, operations } = await this.registry.read();
     if (this.modules.length === 0) return identities;
     const known = new Set(identities.map((r) => r.chain[0]));
-    // A renewed identity's earlier certificates stay on its token beside the key: they are that identity's.
-    const keys = new Set(identities.map((r) => (r.key.kind === 'pkcs11' ? `${r.key.module}\0${r.key.token}\0${r.key.keyId}` : '')));
+    // A token key Keyport tracks is not a separate identity: earlier certificates of a renewed identity
+    // stay beside its key, and a key operation in progress (journal) owns its new and retiring keys.
+    const tracked = [...identities.map((r) => r.key), ...operations.flatMap((o) => [...o.newKeys, ...(o.retireKey ? [o.retireKey] : [])])];
+    const keys = new Set(tracked.map(tokenKeyId));
     const onTokens = await tokenIdentityRecords(this.pkcs11());
-    return [
-      ...identities,
-      ...onTokens.filter((r) => !known.has(r.chain[0]) && !(r.key.kind === 'pkcs11' && keys.has(`${r.key.module}\0${r.key.token}\0${r.key.keyId}`))),
-    ];
+    return [...identities, ...onTokens.filter((r) => !known.has(r.chain[0]) && !keys.has(tokenKeyId(r.key)))];
   }
 
   private pkcs11(): Pkcs11KeyStore {
@@ -193,6 +192,10 @@ export class Keyport implements KeyportServices {
 
 function chainToPem(record: IdentityRecord): string {
   return record.chain.map((c) => encodePem('CERTIFICATE', Buffer.from(c, 'base64'))).join('');
+}
+
+function tokenKeyId(key: KeyRef): string {
+  return key.kind === 'pkcs11' ? `${key.module}\0${key.token}\0${key.keyId}` : '';
 }
 
 function tokenName(record: IdentityRecord): string {

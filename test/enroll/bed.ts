@@ -7,8 +7,8 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import type { Backend } from '../identity/backends';
 import { createTestCa, type TestCa } from '../testbed/ca';
-import { runCli, type CliResult } from '../testbed/cli';
-import { tempDir, type TempDir } from '../testbed/proc';
+import { CLI_BUNDLE, runCli, type CliResult } from '../testbed/cli';
+import { startProcess, tempDir, waitUntil, type Proc, type TempDir } from '../testbed/proc';
 import { startStepCa, type StepCa, type StepCaOptions } from '../testbed/step-ca';
 import { startTlsServer, type TlsServer } from '../testbed/tls-servers';
 
@@ -78,4 +78,36 @@ export async function enroll(bed: EnrollBed, b: Backend, dataDir: string, sub: s
 export async function startNginx(ca: TestCa): Promise<TlsServer> {
   const server = await ca.issueServer({ sans: ['127.0.0.1', 'localhost'], ec: true });
   return startTlsServer('nginx', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.chainFile });
+}
+
+/** A running `keyport daemon`; its stdout is one line per event. */
+export interface Daemon {
+  proc: Proc;
+  /** Log lines whose event type is `type` (optionally about identity `id`). */
+  lines(type: string, id?: string): string[];
+  /** Waits until `count` lines of `type` (about `id`) were logged. */
+  waitFor(type: string, o?: { id?: string; count?: number; timeoutMs?: number }): Promise<string[]>;
+}
+
+/** Starts `keyport daemon` with a 1 s tick (and any extra flags) against a data dir. */
+export async function startDaemon(b: Backend, dataDir: string, flags: string[] = [], env: Record<string, string> = {}): Promise<Daemon> {
+  const proc = await startProcess(process.execPath, [CLI_BUNDLE, ...b.flags, '--data-dir', dataDir, 'daemon', '--tick', '1', ...flags], {
+    name: 'keyport daemon',
+    env: { NO_COLOR: '1', ...b.env, ...env },
+    ready: { line: / started pid=/ },
+    timeoutMs: 30_000,
+  });
+  const lines = (type: string, id?: string): string[] =>
+    proc
+      .output()
+      .split('\n')
+      .filter((l) => l.split(' ')[1] === type && (id === undefined || l.includes(`id="${id}"`)));
+  return {
+    proc,
+    lines,
+    async waitFor(type, o = {}) {
+      await waitUntil(() => lines(type, o.id).length >= (o.count ?? 1), { what: `daemon event ${type} x${o.count ?? 1}`, timeoutMs: o.timeoutMs ?? 30_000, intervalMs: 200, proc });
+      return lines(type, o.id);
+    },
+  };
 }

@@ -56,17 +56,28 @@ export function registerEnrollmentCommands(program: Command): void {
   renewal
     .command('set')
     .argument('<id>', 'identity id, id prefix or label')
-    .description('renew this identity from a step-ca (e.g. one imported from a step-ca certificate)')
-    .requiredOption('--step-ca <url>', 'the CA, e.g. https://ca.example:9000')
-    .requiredOption('--root <file>', "the CA's root certificate (PEM)")
+    .description('renew this identity from a step-ca (e.g. one imported from a step-ca certificate), or --manual: reminders only')
+    .option('--step-ca <url>', 'the CA, e.g. https://ca.example:9000')
+    .option('--root <file>', "the CA's root certificate (PEM)")
+    .option('--manual', 'no CA: renew by hand (export --csr, attach); Keyport only reminds')
     .option('--at <share>', 'renew after this share of the lifetime (0-1)', '0.66')
     .option('--rekey', 'make a new key at each renewal')
+    .option('--notify-before <list>', 'reminders before expiry, e.g. 7d,1d,2h (expiry always notifies)')
     .option('--json', 'print JSON')
     .action(
-      action<{ stepCa: string; root: string; at: string; rekey?: boolean; json?: boolean }>(async ([id], o, k) => {
+      action<{ stepCa?: string; root?: string; manual?: boolean; at: string; rekey?: boolean; notifyBefore?: string; json?: boolean }>(async ([id], o, k) => {
+        const notifyBefore = o.notifyBefore === undefined ? undefined : durations(o.notifyBefore);
+        if (o.manual) {
+          const s = await k.enrollment.configureManual(id!, notifyBefore);
+          print(s, o.json === true, () => `Identity ${id} is renewed by hand; Keyport reminds before it expires.
+`);
+          return;
+        }
+        if (!o.stepCa || !o.root) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Say where renewals come from: --step-ca URL --root FILE, or --manual.');
         const at = Number(o.at);
         if (!(at > 0 && at < 1)) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot use --at ${o.at}: give a share of the lifetime between 0 and 1, such as 0.66.`);
-        const s = await k.enrollment.configureStepCa(id!, { caUrl: o.stepCa, root: await readInputFile(o.root, 'root certificate file'), at, rekey: o.rekey === true });
+        const root = await readInputFile(o.root, 'root certificate file');
+        const s = await k.enrollment.configureStepCa(id!, { caUrl: o.stepCa, root, at, rekey: o.rekey === true, ...(notifyBefore ? { notifyBefore } : {}) });
         print(s, o.json === true, () => `Identity ${id} will be renewed from ${o.stepCa} at ${Math.round(at * 100)}% of its lifetime.\n`);
       }),
     );
@@ -90,6 +101,7 @@ export function registerEnrollmentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action<{ json?: boolean }>(async (_a, o, k) => {
+        await recover(k);
         const report = await k.enrollment.refreshRoots();
         for (const w of report.flatMap((r) => r.warnings)) process.stderr.write(`keyport: warning: ${w}\n`);
         print(report, o.json === true, () =>
@@ -102,6 +114,17 @@ export function registerEnrollmentCommands(program: Command): void {
 /** Finishes or undoes a key operation a crash interrupted (see core/enroll/journal.ts). */
 export async function recover(k: Keyport): Promise<void> {
   for (const line of await k.enrollment.journal.recover()) process.stderr.write(`keyport: ${line}\n`);
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `7d,1d,2h` as seconds. */
+function durations(list: string): number[] {
+  return list.split(',').map((part) => {
+    const m = /^\s*(\d+(?:\.\d+)?)([smhd])\s*$/.exec(part);
+    if (!m || Number(m[1]) <= 0) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot read "${part}" in --notify-before: write durations such as 7d,1d,2h,30m.`);
+    return Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  });
 }
 
 function algorithm(alg: string): KeyAlgorithm {

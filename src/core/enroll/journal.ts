@@ -40,6 +40,7 @@ export class KeyJournal {
     await this.change(op.id, (o) => void o.keyLabels.push(keyLabel));
     const store = await this.stores.store(op.store);
     const stored = await store.generate(algorithm, { label: keyLabel, ...(op.store.kind === 'pkcs11' ? { token: op.store.token } : {}) });
+    crashPoint('key-unrecorded');
     await this.change(op.id, (o) => void o.newKeys.push(stored.ref));
     crashPoint('after-keygen');
     const signer = await store.signer(stored.ref);

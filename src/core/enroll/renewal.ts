@@ -15,6 +15,7 @@ import { KeyJournal } from './journal';
 import type { CurrentIdentity, EnrollmentProvider, Issued, NewKey, ProviderContext } from './provider';
 import { RenewalSettingsSchema, type ProviderSettings, type RenewalSettings, type RenewalState } from './settings';
 import { StepCaProvider } from './step-ca/provider';
+import { subjectOfToken } from './step-ca/token';
 import { TrustBundles } from './trust-bundles';
 
 /** What `keyport renew --json` prints. The id never changes. */
@@ -74,10 +75,9 @@ export class RenewalService {
   /** Makes the key in `to`, gets it certified with the one-time token, records the identity. */
   async enrollStepCa(e: StepCaEnrollment): Promise<string> {
     const bootstrap = readCertificates(e.root, 'the --root file');
-    const bundle = this.bundles.nameFor('step-ca', e.caUrl);
-    const provider = new StepCaProvider({ caUrl: e.caUrl, bundle, token: e.token });
+    subjectOfToken(e.token);
+    const provider = new StepCaProvider({ caUrl: e.caUrl, bundle: this.bundles.nameFor('step-ca', e.caUrl), token: e.token });
     const fetched = await provider.roots({ caRoots: bootstrap, makeKey: noKeys });
-    await this.bundles.write(bundle, fetched.roots);
     const op = await this.journal.begin('enroll', e.to);
     try {
       const ctx = this.context(fetched.roots, (alg, label) => this.journal.makeKey(op, alg, label));
@@ -87,6 +87,7 @@ export class RenewalService {
       const label = e.label ?? commonName(parseCertificate(chain[0]!).subject);
       await this.stores.publishCertificate(issued.key.ref, chain[0]!, label);
       const settings = RenewalSettingsSchema.parse({ provider: provider.settings() });
+      await this.bundles.write(this.bundles.nameFor('step-ca', e.caUrl), fetched.roots);
       const id = await this.registry.update((d) => {
         const now = this.clock().toISOString();
         const record = { id: randomBytes(6).toString('hex'), label, source: 'step-ca', chain: chain.map(b64), key: issued.key.ref, createdAt: now, updatedAt: now, renewal: settings, history: [] };
@@ -102,13 +103,29 @@ export class RenewalService {
   }
 
   /** `renewal set`: the identity will be renewed from this step-ca (its bundle is fetched now). */
-  async configureStepCa(query: string, o: { caUrl: string; root: Buffer; at?: number; rekey?: boolean }): Promise<RenewalSettings> {
+  async configureStepCa(query: string, o: { caUrl: string; root: Buffer; at?: number; rekey?: boolean; notifyBefore?: number[] }): Promise<RenewalSettings> {
     const record = await this.record(query);
     const bundle = this.bundles.nameFor('step-ca', o.caUrl);
     const provider = new StepCaProvider({ caUrl: o.caUrl, bundle });
     const fetched = await provider.roots({ caRoots: readCertificates(o.root, 'the --root file'), makeKey: noKeys });
     await this.bundles.write(bundle, fetched.roots);
-    const settings = RenewalSettingsSchema.parse({ provider: provider.settings(), ...(o.at !== undefined ? { at: o.at } : {}), ...(o.rekey ? { rekey: true } : {}) });
+    const settings = RenewalSettingsSchema.parse({
+      provider: provider.settings(),
+      ...(o.at !== undefined ? { at: o.at } : {}),
+      ...(o.rekey ? { rekey: true } : {}),
+      ...(o.notifyBefore ? { notifyBefore: o.notifyBefore } : {}),
+    });
+    await this.registry.update((d) => {
+      const r = d.identities.find((i) => i.id === record.id);
+      if (r) r.renewal = settings;
+    });
+    return settings;
+  }
+
+  /** `renewal set --manual`: no CA; the scheduler only reminds (at `notifyBefore` seconds and at expiry). */
+  async configureManual(query: string, notifyBefore?: number[]): Promise<RenewalSettings> {
+    const record = await this.record(query);
+    const settings = RenewalSettingsSchema.parse({ provider: { kind: 'manual' }, ...(notifyBefore ? { notifyBefore } : {}) });
     await this.registry.update((d) => {
       const r = d.identities.find((i) => i.id === record.id);
       if (r) r.renewal = settings;

@@ -6,6 +6,9 @@ import type { IdentityRecord } from '../identities/schema';
 import type { Clock } from './clock';
 import type { RenewalService, RenewResult } from './renewal';
 import { scheduleOf } from './schedule';
+import { RenewalSettingsSchema } from './settings';
+
+const MANUAL = RenewalSettingsSchema.parse({ provider: { kind: 'manual' } });
 
 /** What the scheduler tells the daemon's log and the app. */
 export type SchedulerEvent =
@@ -77,19 +80,24 @@ export class RenewalScheduler extends EventEmitter {
     if (now.getTime() - this.lastRoots >= (this.o.rootsEveryMs ?? 6 * 3600_000)) await this.refreshRoots(now);
     const { identities } = await this.registry.read();
     for (const record of identities) {
-      if (record.renewal) await this.visit(record, now).catch((e: unknown) => this.emitEvent({ type: 'warning', message: `${record.id}: ${toKeyportError(e).message}` }));
+      await this.visit(record, now).catch((e: unknown) => this.emitEvent({ type: 'warning', message: `${record.id}: ${toKeyportError(e).message}` }));
     }
   }
 
   private async visit(record: IdentityRecord, now: Date): Promise<void> {
-    const settings = record.renewal!;
+    // An identity without settings is renewed by hand (export --csr, attach): it gets the reminders.
+    const settings = record.renewal ?? MANUAL;
     const s = scheduleOf(record, settings);
     const left = s.notAfter.getTime() - now.getTime();
     this.notifyThresholds(record, settings.notifyBefore, left, s.notAfter);
-    if (settings.provider.kind === 'manual' || settings.state.needsReenroll) return;
-    if (left <= 0) {
+    if (settings.provider.kind === 'manual') return;
+    if (left <= 0 || settings.state.needsReenroll) {
+      // Never sent to the CA: step-ca refuses an expired certificate in the handshake. Told once per run.
+      if (!settings.state.needsReenroll) await this.renewals.setState(record.id, { needsReenroll: true });
+      const key = `${record.id}:${record.chain[0]!.slice(-24)}:reenroll`;
+      if (this.notified.has(key)) return;
+      this.notified.add(key);
       const message = `Identity ${record.id} ("${record.label}") expired at ${s.notAfter.toISOString()} before it could be renewed; enroll it again (keyport enroll step-ca with a new token).`;
-      await this.renewals.setState(record.id, { needsReenroll: true });
       this.emitEvent({ type: 'needs-reenroll', id: record.id, notAfter: s.notAfter.toISOString(), message });
       return;
     }

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from '../identities/atomic-file';
 import { parseCertificate } from '../pki/certificate';
 import { encodePem, readCertificates } from '../pki/pem';
@@ -34,7 +35,12 @@ export class TrustBundles {
 
   /** A stable file name for a CA URL, e.g. `step-ca-127.0.0.1-9000`. */
   nameFor(kind: string, caUrl: string): string {
-    const url = new URL(caUrl);
+    let url: URL;
+    try {
+      url = new URL(caUrl);
+    } catch {
+      throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot use CA URL "${caUrl}": give an https URL such as https://ca.example:9000.`);
+    }
     const port = url.port || '443';
     return `${kind}-${url.hostname.replace(/[^A-Za-z0-9.-]/g, '_')}-${port}`;
   }
