@@ -48,6 +48,9 @@ describe.skipIf(backends.some((b) => b.missing))('keyport renew of ACME identiti
     expect(record.renewal.state).toMatchObject({ failures: 0, lastSuccessAt: expect.any(String) });
     expect((await registry(name)).operations).toEqual([]);
     expect(await keyCount(stores[name]), 'no key made or lost').toBe(keys);
+    const view = await stores.json(name, ['renewal', 'show', ids[name]!]);
+    expect(view).toMatchObject({ id: ids[name], provider: { kind: 'acme', directory: pebble.directory }, nextRunAt: expect.any(String) });
+    expect(view.history.map((h: { serial: string }) => h.serial)).toEqual([before.serial]);
   });
 
   it('rekeys on SoftHSM: a new key on the same token, the old one deleted, still the same id', async () => {
