@@ -83,4 +83,15 @@ describe.skipIf(backends.some((b) => b.missing))('keyport renew of ACME identiti
     expect(await keyCount(stores.softhsm)).toBe(keys);
     await fs.writeFile(file, text);
   });
+
+  it('re-registers the same account key once when the CA has forgotten the account', async () => {
+    const before = (await registry('softhsm')).identities[0];
+    await pebble.restart();
+    const result = await stores.json('softhsm', ['renew', ids.softhsm!]);
+    expect(result).toMatchObject({ id: ids.softhsm, rekeyed: false });
+    expect(pebble.log(), 'a newAccount after the restart').toMatch(/POST \/sign-me-up/);
+    const after = (await registry('softhsm')).identities[0];
+    expect(after.renewal.provider.accountKey, 'the same account key').toEqual(before.renewal.provider.accountKey);
+    expect(after.renewal.provider.accountUrl, 'the new account URL is stored').not.toBe(before.renewal.provider.accountUrl);
+  });
 });

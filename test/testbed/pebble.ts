@@ -32,6 +32,8 @@ export interface Pebble {
   log(): string;
   /** Sets a TXT record in the DNS pebble asks (dns-01). */
   setTxt(name: string, value: string): Promise<void>;
+  /** Restarts pebble on the same ports: it forgets every account, order and key (its state is in memory). */
+  restart(): Promise<void>;
   /** Stops pebble and its DNS and removes its files. */
   stop(): Promise<void>;
 }
@@ -85,13 +87,13 @@ export async function startPebble(o: PebbleOptions = {}): Promise<Pebble> {
         },
       }),
     );
-    procs.push(
-      await startProcess('pebble', ['-config', config, '-dnsserver', `127.0.0.1:${dnsPort}`], {
+    const startPebbleProc = () =>
+      startProcess('pebble', ['-config', config, '-dnsserver', `127.0.0.1:${dnsPort}`], {
         name: 'pebble',
         env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: String(o.nonceRejectPercent ?? 0), PEBBLE_AUTHZREUSE: '0' },
         ready: { port: listen },
-      }),
-    );
+      });
+    procs.push(await startPebbleProc());
     return {
       directory: `https://127.0.0.1:${listen}/dir`,
       caFile: ca.rootFile,
@@ -100,6 +102,10 @@ export async function startPebble(o: PebbleOptions = {}): Promise<Pebble> {
       tlsCa: ca,
       issuerRoot: () => httpsGet(`https://127.0.0.1:${mgmt}/roots/0`, ca!.rootPem),
       log: () => procs[1]!.output(),
+      restart: async () => {
+        await procs[1]!.stop();
+        procs[1] = await startPebbleProc();
+      },
       setTxt: (host, value) => setTxt(dnsMgmt, host, value),
       stop,
     };

@@ -9,6 +9,7 @@ import type { ChallengeType, DnsRecord } from './authorization';
 import { AcmeClient } from './client';
 import { accountKey, type AccountKey } from './jws';
 import { orderCertificate, type Account } from './order';
+import { problemName, type AcmeProblem } from './problem';
 import { openSolver } from './solver';
 
 /** The account key Keyport makes for a first enrollment: EC-P256 (ES256), supported by every ACME CA. */
@@ -114,11 +115,15 @@ export class AcmeProvider implements EnrollmentProvider {
   private async order(ctx: ProviderContext, account: Account, csrPem: () => Promise<string>): Promise<Buffer[]> {
     const client = this.client(ctx);
     const solver = await openSolver(this.params.challenge, { httpPort: this.params.httpPort, awaitDnsRecord: this.deps.awaitDnsRecord });
+    const run = (a: Account) => orderCertificate(client, a, { domains: this.params.domains, solver, csrDer: async () => csrDer(await csrPem()) });
     try {
-      return await orderCertificate(client, account, {
-        domains: this.params.domains,
-        solver,
-        csrDer: async () => csrDer(await csrPem()),
+      return await run(account).catch(async (e: unknown) => {
+        // The CA no longer knows the stored account (reset, or purged): register the same key again, once.
+        if (problemName((e as KeyportError).cause as AcmeProblem) !== 'accountDoesNotExist') throw e;
+        const kid = await ensureAccount(client, account.key, this.deps.eab);
+        this.params = { ...this.params, accountUrl: kid };
+        ctx.log?.(`ACME account re-registered as ${kid}`);
+        return run({ key: account.key, kid });
       });
     } finally {
       await solver.close();

@@ -100,7 +100,7 @@ export class AcmeService {
       const issued = await provider.renew(current, { caRoots, makeKey: noKeys });
       const ordered = checkChain(issued.chain, current.signer.publicKeySpki);
       await this.stores.publishCertificate(record.key, ordered[0]!, record.label);
-      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, record.key), () => crashPoint('mid-write'));
+      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, record.key, provider.settings()), () => crashPoint('mid-write'));
       return result(record.id, ordered, previousSerial, false);
     }
     const op = await this.journal.begin('rekey', destinationOf(record.key), record.id);
@@ -114,7 +114,7 @@ export class AcmeService {
       const ordered = checkChain(issued.chain, key.publicKeySpki);
       await this.stores.publishCertificate(key.ref, ordered[0]!, record.label);
       crashPoint('before-commit');
-      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, key.ref, op.id), () => crashPoint('mid-write'));
+      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, key.ref, provider.settings(), op.id), () => crashPoint('mid-write'));
       crashPoint('before-retire');
       await (await this.stores.store(record.key)).delete(record.key);
       await this.journal.end(op.id);
@@ -179,9 +179,10 @@ function newRecord(key: KeyRef, chain: Buffer[], label: string, provider: Provid
 
 /**
  * Puts the new chain (and key) in place and keeps the old certificate in the identity's history, in
- * one registry write; for a rekey (`rekeyOp`) the same write tells the journal which key to retire.
+ * one registry write with the provider's settings as they are now (a re-registered account's URL);
+ * for a rekey (`rekeyOp`) the same write tells the journal which key to retire.
  */
-function swapCertificate(draft: RegistryFile, id: string, chain: Buffer[], key: KeyRef, rekeyOp?: string): void {
+function swapCertificate(draft: RegistryFile, id: string, chain: Buffer[], key: KeyRef, provider: ProviderSettings, rekeyOp?: string): void {
   const record = draft.identities.find((i) => i.id === id);
   if (!record) throw new KeyportError('KEYPORT_NOT_FOUND', `Identity ${id} was removed while it was being renewed; nothing was changed.`);
   const old = parseCertificate(Buffer.from(record.chain[0]!, 'base64'));
@@ -192,5 +193,8 @@ function swapCertificate(draft: RegistryFile, id: string, chain: Buffer[], key: 
   record.chain = chain.map((c) => c.toString('base64'));
   record.key = key;
   record.updatedAt = now;
-  if (record.renewal) record.renewal.state = { failures: 0, needsReenroll: false, lastAttemptAt: now, lastSuccessAt: now };
+  if (record.renewal) {
+    record.renewal.provider = provider;
+    record.renewal.state = { failures: 0, needsReenroll: false, lastAttemptAt: now, lastSuccessAt: now };
+  }
 }
