@@ -176,8 +176,8 @@ export class Keyport implements KeyportServices {
   private resolver(): StoreResolver {
     return {
       store: (where) => this.storeFor(where),
-      publishCertificate: async (ref, certDer, label) => {
-        if (ref.kind === 'pkcs11') await this.pkcs11().writeCertificate(ref, certDer, label);
+      publishCertificate: async (ref, certDer, label, replace) => {
+        if (ref.kind === 'pkcs11') await this.pkcs11().writeCertificate(ref, certDer, label, replace === true);
       },
       findKeysByLabel: async (dest, label) => {
         if (dest.kind !== 'pkcs11') return [];

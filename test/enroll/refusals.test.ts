@@ -2,7 +2,8 @@
  * Bad input and refusals of enrollment and renewal: one sentence with a stable code and exit code,
  * and nothing stored (no identity, no journal entry, no trust bundle) — a bad token file, a token
  * step-ca refuses (already used), an identity without renewal settings; and an identity renewed by
- * hand (`renewal set --manual`) only gets reminders from the daemon.
+ * hand (`renewal set --manual`) only gets reminders from the daemon. Also a crash just after a keychain
+ * key is made: the journal knew its id, so the next start deletes it.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -64,6 +65,21 @@ describe.skipIf(missing)('enrollment refusals and manual renewal', () => {
     expect(after.identities.map((i: { id: string }) => i.id)).toEqual([first.id]);
     expect(after.operations).toEqual([]);
     expect(after).toEqual(before);
+  });
+
+  it('a crash right after a keychain key is made: the next start deletes it (its id was journaled first)', async () => {
+    const before = JSON.parse(await readFile(registryFile(), 'utf8')).identities.length;
+    const r = await cli(b, data.path, enrollArgs(await bed.tokenFile('crash.example')), { KEYPORT_TEST_CRASH_AT: 'key-unrecorded' });
+    expect(r.code).toBe(-1);
+    const [op] = JSON.parse(await readFile(registryFile(), 'utf8')).operations;
+    expect(op.newKeys).toHaveLength(1);
+    expect(await b.holdsKey(op.newKeys[0]), 'the key was made').toBe(true);
+    const refresh = await cli(b, data.path, ['roots', 'refresh', '--json']);
+    expect(refresh.stderr).toMatch(/undid enroll .*deleted 1 new key/);
+    expect(await b.holdsKey(op.newKeys[0]), 'and is gone').toBe(false);
+    const after = JSON.parse(await readFile(registryFile(), 'utf8'));
+    expect(after.operations).toEqual([]);
+    expect(after.identities).toHaveLength(before);
   });
 
   it('an identity without renewal settings: renew says how to set them; --manual gets reminders only', async () => {

@@ -64,6 +64,7 @@ describe.skipIf(missing)('step-ca enrollment and renewal', () => {
         const second = await identity(id);
         expect(second.serial).toBe(renewed.serial);
         expect(await spki(id)).toEqual(await spkiOfSerial(id, first.serial));
+        if (name !== 'keychain') expect(await certificatesOnToken(), 'the renewed certificate replaced the old one').toEqual([renewed.serial]);
         await expectAccepted(id, `CN=${name}.example`);
 
         const oldKey = await keyRef(id);
@@ -108,6 +109,12 @@ describe.skipIf(missing)('step-ca enrollment and renewal', () => {
         const r = await cli(b, data.path, ['test', `https://127.0.0.1:${nginx.port}${NGINX_WHOAMI_PATH}`, '--identity', id, '--ca', bed.ca.rootFile, '--json']);
         expect(r.code, r.stdout + r.stderr).toBe(0);
         expect(JSON.parse(r.stdout).http.bodyPreview).toContain(subject.replace('CN=', ''));
+      }
+      /** Serials of the certificate objects on the token, by OpenSC's pkcs11-tool. */
+      async function certificatesOnToken(): Promise<string[]> {
+        const { run } = await import('../testbed/proc');
+        const r = await run('pkcs11-tool', ['--module', b.flags[1]!, '--list-objects', '--type', 'cert'], { env: b.env });
+        return [...r.stdout.matchAll(/serial:\s+([0-9A-F]+)/gi)].map((m) => m[1]!.toLowerCase().replace(/^(00)+/, ''));
       }
       async function expectNoKeychainKeyOnDisk(keyId: string): Promise<void> {
         const { run } = await import('../testbed/proc');

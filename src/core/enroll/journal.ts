@@ -3,6 +3,7 @@ import type { Registry } from '../identities/registry';
 import type { KeyOperation, RegistryFile } from '../identities/schema';
 import type { KeyDestination, StoreResolver } from '../identities/service';
 import type { KeyAlgorithm, KeyRef } from '../keystores/types';
+import { newKeychainKeyId } from '../keystores/keychain';
 import { createCsr } from '../pki/csr';
 import { crashPoint } from './crash-point';
 import type { NewKey } from './provider';
@@ -37,11 +38,18 @@ export class KeyJournal {
   /** Makes a key in the operation's store, journaled on both sides of its creation. */
   async makeKey(op: KeyOperation, algorithm: KeyAlgorithm, label: string): Promise<NewKey> {
     const keyLabel = `${label} [${op.id}]`;
-    await this.change(op.id, (o) => void o.keyLabels.push(keyLabel));
+    // A keychain key's id is chosen here and journaled before the key exists; a token picks its own
+    // CKA_ID, so a token key made just before a crash is found again by its unique label.
+    const keyId = op.store.kind === 'keychain' ? newKeychainKeyId() : undefined;
+    await this.change(op.id, (o) => {
+      o.keyLabels.push(keyLabel);
+      if (keyId) o.newKeys.push({ kind: 'keychain', keyId });
+    });
     const store = await this.stores.store(op.store);
-    const stored = await store.generate(algorithm, { label: keyLabel, ...(op.store.kind === 'pkcs11' ? { token: op.store.token } : {}) });
+    const where = op.store.kind === 'pkcs11' ? { token: op.store.token } : { keyId };
+    const stored = await store.generate(algorithm, { label: keyLabel, ...where });
     crashPoint('key-unrecorded');
-    await this.change(op.id, (o) => void o.newKeys.push(stored.ref));
+    if (!keyId) await this.change(op.id, (o) => void o.newKeys.push(stored.ref));
     crashPoint('after-keygen');
     const signer = await store.signer(stored.ref);
     return {

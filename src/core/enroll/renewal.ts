@@ -181,7 +181,7 @@ export class RenewalService {
     crashPoint('after-ca');
     const spki = parseCertificate(current.chain[0]!).publicKeySpki;
     const chain = await checkIssued(issued.chain, spki, roots, refresh);
-    await this.stores.publishCertificate(record.key, chain[0]!, record.label);
+    await this.stores.publishCertificate(record.key, chain[0]!, record.label, true);
     crashPoint('before-commit');
     await this.commit(record, chain, 'renew');
     return result(record.id, chain, previousSerial, false);

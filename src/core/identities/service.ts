@@ -15,8 +15,11 @@ export type KeyDestination = { kind: 'keychain' } | { kind: 'pkcs11'; token: str
 /** The key stores the identity service can reach; a token store also writes certificates. */
 export interface StoreResolver {
   store(dest: KeyDestination | KeyRef): Promise<KeyStore>;
-  /** Puts the certificate beside a token key so other apps see the identity; no-op for the keychain. */
-  publishCertificate(ref: KeyRef, certDer: Buffer, label: string): Promise<void>;
+  /**
+   * Puts the certificate beside a token key so other apps see the identity (with `replace`, instead of
+   * the key's earlier certificates); no-op for the keychain.
+   */
+  publishCertificate(ref: KeyRef, certDer: Buffer, label: string, replace?: boolean): Promise<void>;
   /** Keys on a token whose label is `label` (finds a key made just before a crash); none for the keychain. */
   findKeysByLabel?(dest: KeyDestination, label: string): Promise<KeyRef[]>;
 }
