@@ -11,6 +11,7 @@ import { connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/
 import type { IdentityStatus } from '../../shared/identity';
 import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
+import { coalescedPipe } from '../coalesced-pipe';
 import { ExitCode } from '../exit-codes';
 import { print } from '../output';
 import { collect } from '../options';
@@ -139,13 +140,13 @@ async function clientAuth(k: Keyport, identity: string, shown: { label?: string 
  * stdin's end does not end the connection by default (as `openssl s_client -ign_eof`): nginx and
  * others take a close_notify as the client leaving and cut their answer. With `halfClose`, stdin's
  * end sends close_notify (TLS half-close) and the answer is still read to its end. stdout is
- * written with backpressure (pipe() waits for 'drain'); once stdout is gone (EPIPE) the
+ * written with backpressure, records coalesced (coalescedPipe); once stdout is gone (EPIPE) the
  * connection is closed, since nobody is reading any more.
  */
 function pipeThrough(socket: KeyportTlsSocket, halfClose: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdin.pipe(socket, { end: halfClose });
-    socket.pipe(process.stdout);
+    coalescedPipe(socket, process.stdout);
     socket.on('error', reject);
     process.stdout.on('error', () => socket.destroy());
     socket.on('close', () => {
