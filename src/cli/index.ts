@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
+import { registerProxyCommands } from './commands/proxy';
 import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerTlsCommands(program);
   registerServeCommand(program);
+  registerProxyCommands(program);
   return program;
 }
 
