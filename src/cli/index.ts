@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
 import { registerProxyCommands } from './commands/proxy';
+import { registerAuditCommands } from './commands/audit';
 import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTlsCommands(program);
   registerServeCommand(program);
   registerProxyCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 
