@@ -104,7 +104,7 @@ ${temp}
     ssl_verify_client on;
     ssl_verify_depth 8;
     ssl_protocols ${o.version};
-${groups.length > 0 ? `    ssl_ecdh_curve ${groups.join(':')};\n` : ''}    client_max_body_size 64m;
+${o.sessionTickets === false ? '    ssl_session_tickets off;\n' : ''}${groups.length > 0 ? `    ssl_ecdh_curve ${groups.join(':')};\n` : ''}    client_max_body_size 64m;
     client_body_buffer_size 64m;
     location = ${NGINX_ECHO_PATH} { echo_read_request_body; echo_request_body; }
     location = ${NGINX_WHOAMI_PATH} { default_type application/json; return 200 '${whoami}'; }
