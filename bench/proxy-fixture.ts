@@ -39,6 +39,7 @@ export interface ProxyFixture {
   keyport: Record<RouteName, number>;
   /** Listening ports of stunnel's services. */
   stunnel: Record<'bulk' | 'echo' | 'conn', number>;
+  stunnelProc: Proc;
   /** Keyport's status endpoint, `http://127.0.0.1:P/TOKEN`. */
   statusUrl: string;
   proxy: Proc;
@@ -76,8 +77,9 @@ export async function startProxyFixture(bulkMb: number, stops: Array<() => Promi
   if (!statusUrl) throw new Error(`keyport proxy printed no status address: ${proxy.output()}`);
 
   const stunnel = { bulk: await freePort(), echo: await freePort(), conn: await freePort() };
-  stops.push(await startStunnel(dir.path, ca, client, { bulk: [stunnel.bulk, www.port], echo: [stunnel.echo, echo.port], conn: [stunnel.conn, nginx.port] }));
-  return { ca, client, www, nginx, nginxNoTicket, echo, keyport, stunnel, statusUrl, proxy };
+  const stunnelProc = await startStunnel(dir.path, ca, client, { bulk: [stunnel.bulk, www.port], echo: [stunnel.echo, echo.port], conn: [stunnel.conn, nginx.port] });
+  stops.push(() => stunnelProc.stop());
+  return { ca, client, www, nginx, nginxNoTicket, echo, keyport, stunnel, stunnelProc, statusUrl, proxy };
 }
 
 /** An EC P-256 key made on the TPM, its certificate from `ca`, attached as an identity; its id. */
@@ -94,8 +96,8 @@ async function tpmIdentity(tpm: Tpm, ca: TestCa, dataDir: string): Promise<strin
   return (JSON.parse(attached.stdout) as { id: string }).id;
 }
 
-/** stunnel4 in client mode, one service per [listen, upstream] pair; resolves to its stop. */
-async function startStunnel(dir: string, ca: TestCa, client: IssuedCert, services: Record<string, [number, number]>): Promise<() => Promise<void>> {
+/** stunnel4 in client mode, one service per [listen, upstream] pair. */
+async function startStunnel(dir: string, ca: TestCa, client: IssuedCert, services: Record<string, [number, number]>): Promise<Proc> {
   const conf = path.join(dir, 'stunnel.conf');
   const global = ['foreground = yes', 'pid =', 'debug = 3', 'syslog = no'];
   const each = Object.entries(services).flatMap(([name, [listen, upstream]]) => [
@@ -113,6 +115,5 @@ async function startStunnel(dir: string, ca: TestCa, client: IssuedCert, service
   ]);
   await writeFile(conf, [...global, ...each, ''].join('\n'));
   const ports = Object.values(services).map(([listen]) => listen);
-  const proc = await startProcess('stunnel4', [conf], { name: 'stunnel4', ready: { port: ports.at(-1) as number } });
-  return () => proc.stop();
+  return startProcess('stunnel4', [conf], { name: 'stunnel4', ready: { port: ports.at(-1) as number } });
 }
