@@ -60,7 +60,8 @@ function runUnder(major: string): boolean {
     return false;
   }
   const child = spawnSync(binary, ['--import', 'tsx', fileURLToPath(import.meta.url), ...(filter ? [filter] : [])], {
-    env: { ...process.env, KEYPORT_BENCH_ROWS_JSON: '1', KEYPORT_BENCH_NODE: '' },
+    // Peers that need the system's OpenSSL (the pkcs11 engine) stay on this Node.
+    env: { ...process.env, KEYPORT_BENCH_ROWS_JSON: '1', KEYPORT_BENCH_NODE: '', KEYPORT_BENCH_PEER_NODE: process.execPath },
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
