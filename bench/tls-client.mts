@@ -10,15 +10,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { connect as nodeConnect } from 'node:tls';
 import { memorySigner } from '../src/core/keystores/memory-signer';
 import { connect } from '../src/core/tls';
 
-/** What the parent passes in KEYPORT_BENCH_CLIENT (JSON). */
+/** What the parent passes in KEYPORT_BENCH_CLIENT (JSON). `tcp`: plain TCP to a proxy (bench/proxy.ts); no TLS of its own. */
 export interface ClientSetup {
-  kind: 'keyport' | 'node:tls';
+  kind: 'keyport' | 'node:tls' | 'tcp';
   port: number;
   servername: string;
   caPem: string;
@@ -34,7 +35,7 @@ export type ClientRequest =
   | { op: 'exit' };
 
 const setup = JSON.parse(process.env.KEYPORT_BENCH_CLIENT ?? '{}') as ClientSetup;
-const open = setup.kind === 'keyport' ? keyportOpener(setup) : nodeOpener(setup);
+const open = setup.kind === 'keyport' ? keyportOpener(setup) : setup.kind === 'tcp' ? tcpOpener(setup) : nodeOpener(setup);
 
 function keyportOpener(s: ClientSetup): () => Promise<Duplex> {
   const signer = memorySigner(createPrivateKey(s.keyPem));
@@ -47,6 +48,15 @@ function nodeOpener(s: ClientSetup): () => Promise<Duplex> {
     new Promise((resolve, reject) => {
       const sock = nodeConnect({ host: '127.0.0.1', port: s.port, servername: s.servername, ca: s.caPem, cert: s.certPem, key: s.keyPem });
       sock.once('secureConnect', () => resolve(sock));
+      sock.once('error', reject);
+    });
+}
+
+function tcpOpener(s: ClientSetup): () => Promise<Duplex> {
+  return () =>
+    new Promise((resolve, reject) => {
+      const sock = netConnect({ host: '127.0.0.1', port: s.port });
+      sock.once('connect', () => resolve(sock));
       sock.once('error', reject);
     });
 }

@@ -17,7 +17,8 @@ import { tempDir } from '../test/testbed/proc';
 import { startSoftHsm } from '../test/testbed/softhsm';
 import { startTpm } from '../test/testbed/tpm';
 import { startOpenssl, type OpensslServer } from '../test/tls/helpers/servers';
-import { startEnginePeer } from './peers/engine-peer';
+import { enginePeerNode, startEnginePeer } from './peers/engine-peer';
+import { nodeVersion } from './node-runtime';
 import { makeTokenIdentity, type TokenBackend, type TokenIdentity } from './peers/token-identity';
 import type { BenchRow } from './types';
 
@@ -63,6 +64,12 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
+/** Says which Node the engine peer ran on when it is not this one. */
+function peerNote(): string {
+  const peer = enginePeerNode();
+  return peer === process.execPath ? '' : `, on Node ${nodeVersion(peer)}`;
+}
+
 /** Keyport vs node:tls + pkcs11 engine with one key on `token`; `more` adds rows with the same identity. */
 async function tokenRows(
   fx: Fixture,
@@ -88,7 +95,7 @@ async function tokenRows(
     const [k, p] = [median(ours), median(theirs)];
     process.stderr.write(`tls-tokens: ${name}: keyport ${k.toFixed(2)} ms, node:tls + engine ${p.toFixed(2)} ms\n`);
     const rows: BenchRow[] = [
-      { bench: 'tls-tokens', case: `${name} mTLS 1.3 handshake, median (node:tls + pkcs11 engine)`, value: p, unit: 'ms' },
+      { bench: 'tls-tokens', case: `${name} mTLS 1.3 handshake, median (node:tls + pkcs11 engine${peerNote()})`, value: p, unit: 'ms' },
       { bench: 'tls-tokens', case: `${name} mTLS 1.3 handshake, median (keyport)`, value: k, unit: 'ms', ratio: k / p },
     ];
     if (more) rows.push(...(await more(fx, name, id, count)));

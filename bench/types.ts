@@ -6,4 +6,6 @@ export interface BenchRow {
   unit: string;
   ratio?: number;
   target?: string;
+  /** The Node version the bench ran on (set by bench/run.mts). */
+  node?: string;
 }

@@ -43,6 +43,15 @@ export interface EnginePeer {
   stop(): Promise<void>;
 }
 
+/**
+ * The Node the peer runs on: this one, except under `npm run bench -- --node 24`, whose Node
+ * (OpenSSL 3.5) cannot sign with the engine's keys ("operation not supported for this keytype"):
+ * then the system's Node, which bench/run.mts passes in KEYPORT_BENCH_PEER_NODE.
+ */
+export function enginePeerNode(): string {
+  return process.env.KEYPORT_BENCH_PEER_NODE || process.execPath;
+}
+
 /** Writes the engine config into `dir` (a temp dir) and starts the peer for `token`. */
 export async function startEnginePeer(token: EngineToken, target: EngineTarget, dir: string): Promise<EnginePeer> {
   const conf = join(dir, `engine-${token.keyId}.cnf`);
@@ -50,6 +59,7 @@ export async function startEnginePeer(token: EngineToken, target: EngineTarget, 
   const entry = entryFor(join(__dirname, 'engine-client.ts'));
   const child = fork(entry.path, [], {
     env: { ...process.env, ...token.env, OPENSSL_CONF: conf },
+    execPath: enginePeerNode(),
     execArgv: entry.execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -61,6 +61,10 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_ACME_EAB_REFUSED: ExitCode.badSecret,
   KEYPORT_ACME_CHALLENGE_FAILED: ExitCode.rejected,
   KEYPORT_ACME_REJECTED: ExitCode.rejected,
+  KEYPORT_PROXY_CONFIG_INVALID: ExitCode.badInput,
+  KEYPORT_PROXY_NON_LOOPBACK: ExitCode.rejected,
+  KEYPORT_PROXY_PORT_IN_USE: ExitCode.backendUnavailable,
+  KEYPORT_PROXY_NOT_RUNNING: ExitCode.notFound,
 };
 
 /** The process exit code for a Keyport error code. */

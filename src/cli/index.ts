@@ -4,6 +4,8 @@ import { registerEnrollmentCommands } from './commands/enroll';
 import { registerAcmeEnroll } from './commands/enroll-acme';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
+import { registerProxyCommands } from './commands/proxy';
+import { registerAuditCommands } from './commands/audit';
 import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerEnrollmentCommands(program);
   registerDaemonCommand(program);
   registerAcmeEnroll(program.commands.find((c) => c.name() === 'enroll') ?? program.command('enroll'));
+  registerProxyCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -165,7 +165,8 @@ describe.skipIf(missing)('keyport test and keyport connect', () => {
 
   it('connect pipes stdin to the Go echo server and back; the summary goes to stderr', async () => {
     const go = await start('go', 'TLSv1.3'); // Go 1.19 lacks the extended master secret Keyport needs on 1.2
-    const r = await cli(['connect', `127.0.0.1:${go.port}`, '--identity', id, '--ca', ca.rootFile], 'hello\n');
+    // --half-close: the echo server closes once our close_notify says stdin ended (by default connect sends none).
+    const r = await cli(['connect', `127.0.0.1:${go.port}`, '--identity', id, '--ca', ca.rootFile, '--half-close'], 'hello\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('hello\n');
     expect(r.stderr).toMatch(new RegExp(`^keyport: connected to 127\\.0\\.0\\.1:${go.port} with TLSv1\\.3 TLS_\\w+ \\S+; client certificate sent \\(cli-alice\\)\\n$`));

@@ -11,6 +11,7 @@ import { connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/
 import type { IdentityStatus } from '../../shared/identity';
 import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
+import { coalescedPipe } from '../coalesced-pipe';
 import { ExitCode } from '../exit-codes';
 import { print } from '../output';
 import { collect } from '../options';
@@ -95,8 +96,9 @@ export function registerTlsCommands(program: Command): void {
     .option('--ca <file>', 'trust this CA (PEM or DER) for the server; repeatable', collect, [])
     .option('--servername <name>', 'SNI and the name the server certificate must carry')
     .option('--alpn <protocol>', 'offer this ALPN protocol; repeatable', collect, [])
+    .option('--half-close', "at stdin's end send close_notify and keep reading (default: send nothing, as s_client -ign_eof)")
     .action(
-      action<{ identity: string; ca: string[]; servername?: string; alpn: string[]; json?: boolean }>(async ([hostport], o, k) => {
+      action<{ identity: string; ca: string[]; servername?: string; alpn: string[]; halfClose?: boolean; json?: boolean }>(async ([hostport], o, k) => {
         const { host, port } = parseHostPort(hostport!);
         const shown: { label?: string } = {};
         const socket = await connect({
@@ -111,7 +113,7 @@ export function registerTlsCommands(program: Command): void {
         process.stderr.write(
           `keyport: connected to ${host}:${port} with ${t.version} ${t.cipherSuite} ${t.group}; client certificate ${t.clientCertificateSent ? `sent (${shown.label})` : 'not requested'}\n`,
         );
-        await pipeThrough(socket);
+        await pipeThrough(socket, o.halfClose === true);
       }),
     );
 }
@@ -133,12 +135,20 @@ async function clientAuth(k: Keyport, identity: string, shown: { label?: string 
   };
 }
 
-/** stdin -> server, server -> stdout; ends when the server closes. A TLS error mid-stream is a failure. */
-function pipeThrough(socket: KeyportTlsSocket): Promise<void> {
+/**
+ * stdin -> server, server -> stdout, until the server closes; a TLS error mid-stream is a failure.
+ * stdin's end does not end the connection by default (as `openssl s_client -ign_eof`): nginx and
+ * others take a close_notify as the client leaving and cut their answer. With `halfClose`, stdin's
+ * end sends close_notify (TLS half-close) and the answer is still read to its end. stdout is
+ * written with backpressure, records coalesced (coalescedPipe); once stdout is gone (EPIPE) the
+ * connection is closed, since nobody is reading any more.
+ */
+function pipeThrough(socket: KeyportTlsSocket, halfClose: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    process.stdin.pipe(socket);
-    socket.pipe(process.stdout);
+    process.stdin.pipe(socket, { end: halfClose });
+    coalescedPipe(socket, process.stdout, { end: false });
     socket.on('error', reject);
+    process.stdout.on('error', () => socket.destroy());
     socket.on('close', () => {
       process.stdin.unpipe(socket);
       process.stdin.destroy();

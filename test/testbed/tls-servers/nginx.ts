@@ -3,6 +3,7 @@
  * foreground from a generated config in a private prefix directory. HTTP, not a raw echo:
  * - `POST /echo` answers with the request body (the echo module, libnginx-mod-http-echo);
  * - `GET /whoami` answers JSON with what nginx verified ($ssl_client_s_dn, ...);
+ * - `GET /files/NAME` serves `filesDir`/NAME when the options give a `filesDir`;
  * - a request without a valid client certificate gets nginx's 400 (nginx completes the
  *   handshake and refuses the request, so rejections are HTTP 400s, not alerts).
  * Evidence: the access log, one JSON line per request with the client certificate nginx
@@ -36,7 +37,7 @@ export async function startNginxServer(o: TlsServerOptions): Promise<TlsServer> 
     const accessLog = path.join(work.dir, 'access.log');
     const { proc, port } = await startOnFreePort(async (port) => {
       const conf = path.join(work.dir, 'nginx.conf');
-      await writeFile(conf, nginxConf(o, { port, dir: work.dir, certChain, accessLog }));
+      await writeFile(conf, nginxConf(o, { port, dir: work.dir, certChain, accessLog, filesDir: o.filesDir }));
       const p = spawnServer('nginx', ['-p', work.dir, '-c', conf, '-e', 'stderr']);
       try {
         await waitForListen(port, p, 'nginx');
@@ -69,6 +70,7 @@ interface ConfPaths {
   dir: string;
   certChain: string;
   accessLog: string;
+  filesDir?: string;
 }
 
 /** The nginx.conf: one foreground process, every path inside `dir`, loopback only. */
@@ -102,11 +104,11 @@ ${temp}
     ssl_verify_client on;
     ssl_verify_depth 8;
     ssl_protocols ${o.version};
-${groups.length > 0 ? `    ssl_ecdh_curve ${groups.join(':')};\n` : ''}    client_max_body_size 64m;
+${o.sessionTickets === false ? '    ssl_session_tickets off;\n' : ''}${groups.length > 0 ? `    ssl_ecdh_curve ${groups.join(':')};\n` : ''}    client_max_body_size 64m;
     client_body_buffer_size 64m;
     location = ${NGINX_ECHO_PATH} { echo_read_request_body; echo_request_body; }
     location = ${NGINX_WHOAMI_PATH} { default_type application/json; return 200 '${whoami}'; }
-    location / { return 404; }
+${p.filesDir ? `    location /files/ { alias ${q(`${p.filesDir}/`)}; }\n` : ''}    location / { return 404; }
   }
 }
 `;

@@ -26,6 +26,10 @@ export interface TlsServerOptions {
   groups?: string[];
   /** ALPN protocols the server offers (nginx speaks only http/1.1). */
   alpn?: string[];
+  /** nginx only: serve this directory's files under /files/ (big downloads for stream tests and benches). */
+  filesDir?: string;
+  /** nginx only: false turns TLS session tickets off, so that every handshake is a full one (default on). */
+  sessionTickets?: boolean;
 }
 
 /** How to start the Go server (go-echo): the shared options, plus its authorisation policy. */

@@ -1,0 +1,207 @@
+/**
+ * The local proxy (issue 10), `keyport proxy` driven as a process through its CLI, with a TPM
+ * identity (bench/proxy-fixture.ts). Every figure is a ratio against a peer in the same run:
+ * 1. Bulk download through a route against stunnel4 in client mode (same suite, its key a file)
+ *    and against node:tls downloading straight from the upstream (no proxy); each client runs in
+ *    a process of its own, taking turns; ratios are medians of per-turn ratios. Target: >= 1.0x
+ *    stunnel (the issue's minimum is 0.8x). Also each proxy's CPU time per MB (/proc), steadier than
+ *    wall-clock throughput on a busy machine.
+ * 2. New connections per second through a route, each with one HTTP request answered: resumed
+ *    (TLS 1.3 tickets) against full handshakes (an upstream without tickets), in alternating
+ *    batches. Target: >= 10x. The proxy's /status must show the handshakes were what they claim.
+ * 3. Latency added per request (64-byte echo round trip on an open connection) by each proxy over
+ *    a direct node:tls connection to the same Go echo server, p50 and p99.
+ * KEYPORT_BENCH_PROFILE=DIR writes the Keyport proxy's CPU profile to DIR.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect } from 'node:tls';
+import { startProxyFixture, type ProxyFixture } from './proxy-fixture';
+import { median, percentile, processCpuSeconds } from './stats';
+import { BenchClient } from './tls-bench-client';
+import type { ClientSetup } from './tls-client.mjs';
+import type { BenchRow } from './types';
+
+const BULK_MB = 128;
+const BULK_TURNS = 5;
+const CONNECTIONS = { full: 40, resumed: 200, batches: 4 };
+const ECHO = { rounds: 1000, warmup: 100, batches: 5, bytes: 64 };
+
+/** Runs the benchmark and returns its rows. */
+export async function run(): Promise<BenchRow[]> {
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    const fx = await startProxyFixture(BULK_MB, stops, process.env.KEYPORT_BENCH_PROFILE);
+    return [...(await bulkRows(fx, stops)), ...(await connectionRows(fx)), ...(await latencyRows(fx))];
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+async function bulkRows(fx: ProxyFixture, stops: Array<() => Promise<unknown>>): Promise<BenchRow[]> {
+  const setup = (kind: ClientSetup['kind'], port: number): ClientSetup => ({
+    kind,
+    port,
+    servername: 'localhost',
+    caPem: fx.ca.rootPem,
+    certPem: fx.client.chainPem,
+    certDer: '',
+    keyPem: fx.client.keyPem,
+  });
+  const clients = {
+    keyport: await BenchClient.start(setup('tcp', fx.keyport.bulk)),
+    stunnel: await BenchClient.start(setup('tcp', fx.stunnel.bulk)),
+    direct: await BenchClient.start(setup('node:tls', fx.www.port)),
+  };
+  stops.push(async () => Object.values(clients).forEach((c) => c.stop()));
+  const bytes = BULK_MB * 1024 * 1024;
+  const mbps: Record<keyof typeof clients, number[]> = { keyport: [], stunnel: [], direct: [] };
+  const cpu = { keyport: [] as number[], stunnel: [] as number[] };
+  const pids = { keyport: fx.proxy.pid, stunnel: fx.stunnelProc.pid };
+  for (let turn = -1; turn < BULK_TURNS; turn++) {
+    for (const [name, c] of Object.entries(clients) as Array<[keyof typeof clients, BenchClient]>) {
+      const pid = name === 'direct' ? undefined : pids[name];
+      const cpu0 = pid ? processCpuSeconds(pid) : 0;
+      const v = await c.download(bytes);
+      if (turn < 0) continue; // turn -1 warms up
+      mbps[name].push(v);
+      if (pid && name !== 'direct') cpu[name].push(((processCpuSeconds(pid) - cpu0) * 1000) / BULK_MB);
+    }
+  }
+  const ratio = (peer: number[]) => median(mbps.keyport.map((v, i) => v / (peer[i] as number)));
+  const what = `download ${BULK_MB} MB through the proxy, median`;
+  const perMb = 'CPU of the proxy process per MB downloaded, median';
+  return [
+    { bench: 'proxy', case: `${what} (stunnel4 client mode, key file)`, value: median(mbps.stunnel), unit: 'MB/s' },
+    { bench: 'proxy', case: `download ${BULK_MB} MB direct, no proxy, median (node:tls)`, value: median(mbps.direct), unit: 'MB/s' },
+    { bench: 'proxy', case: `${what} (keyport route, TPM key; ratio vs stunnel, median of ${BULK_TURNS} turns)`, value: median(mbps.keyport), unit: 'MB/s', ratio: ratio(mbps.stunnel), target: '>= 1.0x' },
+    { bench: 'proxy', case: `${what} (keyport route; ratio vs direct node:tls)`, value: median(mbps.keyport), unit: 'MB/s', ratio: ratio(mbps.direct) },
+    { bench: 'proxy', case: `${perMb} (stunnel4)`, value: median(cpu.stunnel), unit: 'ms' },
+    { bench: 'proxy', case: `${perMb} (keyport; ratio: stunnel's over ours)`, value: median(cpu.keyport), unit: 'ms', ratio: median(cpu.stunnel) / median(cpu.keyport) },
+  ];
+}
+
+async function connectionRows(fx: ProxyFixture): Promise<BenchRow[]> {
+  const before = await routeStatus(fx);
+  const full: number[] = [];
+  const resumed: number[] = [];
+  const stunnel: number[] = [];
+  await requestOver(fx.keyport.tpmResumed); // the first one is full: it gets the ticket
+  await requestOver(fx.stunnel.conn);
+  for (let b = 0; b < CONNECTIONS.batches; b++) {
+    full.push(...(await connections(fx.keyport.tpmFull, CONNECTIONS.full / CONNECTIONS.batches)));
+    resumed.push(...(await connections(fx.keyport.tpmResumed, CONNECTIONS.resumed / CONNECTIONS.batches)));
+    stunnel.push(...(await connections(fx.stunnel.conn, CONNECTIONS.resumed / CONNECTIONS.batches)));
+  }
+  const after = await routeStatus(fx);
+  const delta = (port: number, key: 'handshakesFull' | 'handshakesResumed') => (after.get(port)?.[key] ?? 0) - (before.get(port)?.[key] ?? 0);
+  if (delta(fx.keyport.tpmFull, 'handshakesFull') !== CONNECTIONS.full || delta(fx.keyport.tpmResumed, 'handshakesResumed') !== CONNECTIONS.resumed) {
+    throw new Error(`the proxy's handshakes were not what the bench measured: ${JSON.stringify([...after.values()])}`);
+  }
+  const perSecond = (ms: number[]) => (1000 * ms.length) / ms.reduce((a, b) => a + b, 0);
+  const what = 'new connections per second through a route, one request each, TPM EC P-256 key';
+  return [
+    { bench: 'proxy', case: `${what} (full handshakes)`, value: perSecond(full), unit: '/s' },
+    { bench: 'proxy', case: `${what} (resumed, TLS 1.3 tickets)`, value: perSecond(resumed), unit: '/s', ratio: perSecond(resumed) / perSecond(full), target: '>= 10x' },
+    { bench: 'proxy', case: 'new connections per second through stunnel4, one request each (key file; it resumes too)', value: perSecond(stunnel), unit: '/s' },
+    { bench: 'proxy', case: 'connection through a route, full handshake, median', value: median(full), unit: 'ms' },
+    { bench: 'proxy', case: 'connection through a route, resumed, median (ratio vs stunnel4)', value: median(resumed), unit: 'ms', ratio: median(resumed) / median(stunnel) },
+  ];
+}
+
+/** `count` connections one after another, each with one request read to its end; their times in ms. */
+async function connections(port: number, count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await requestOver(port);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** One plain HTTP request for nginx's /whoami through a proxy; rejects unless nginx verified our certificate. */
+function requestOver(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = netConnect({ host: '127.0.0.1', port });
+    let got = '';
+    sock.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    sock.once('error', reject);
+    sock.once('end', () => (got.includes('"verify":"SUCCESS"') ? resolve() : reject(new Error(`no /whoami through 127.0.0.1:${port}: ${JSON.stringify(got.slice(0, 300))}`))));
+    sock.write('GET /whoami HTTP/1.0\r\nHost: localhost\r\n\r\n');
+  });
+}
+
+/** Per-route counters from Keyport's /status, by listening port. */
+async function routeStatus(fx: ProxyFixture): Promise<Map<number, { handshakesFull: number; handshakesResumed: number }>> {
+  const status = (await (await fetch(`${fx.statusUrl}/status`)).json()) as { routes: Array<{ listen: string; handshakesFull: number; handshakesResumed: number }> };
+  return new Map(status.routes.map((r) => [Number(r.listen.split(':').at(-1)), r]));
+}
+
+async function latencyRows(fx: ProxyFixture): Promise<BenchRow[]> {
+  const sockets = {
+    direct: await directEcho(fx),
+    keyport: await plainEcho(fx.keyport.echo),
+    stunnel: await plainEcho(fx.stunnel.echo),
+  };
+  try {
+    const rtt: Record<keyof typeof sockets, number[]> = { direct: [], keyport: [], stunnel: [] };
+    for (const s of Object.values(sockets)) await roundTrips(s, ECHO.warmup);
+    for (let b = 0; b < ECHO.batches; b++) {
+      for (const [name, s] of Object.entries(sockets) as Array<[keyof typeof sockets, Socket]>) rtt[name].push(...(await roundTrips(s, ECHO.rounds / ECHO.batches)));
+    }
+    const rows: BenchRow[] = [];
+    for (const p of [50, 99]) {
+      const direct = percentile(rtt.direct, p);
+      rows.push({ bench: 'proxy', case: `echo ${ECHO.bytes} B round trip, p${p} (direct node:tls)`, value: direct * 1000, unit: 'us' });
+      for (const name of ['stunnel', 'keyport'] as const) {
+        const v = percentile(rtt[name], p);
+        rows.push({ bench: 'proxy', case: `latency added per request by the proxy, p${p} (${name}; ratio: round trip over direct)`, value: (v - direct) * 1000, unit: 'us', ratio: v / direct });
+      }
+    }
+    return rows;
+  } finally {
+    Object.values(sockets).forEach((s) => s.destroy());
+  }
+}
+
+/** Round trips of ECHO.bytes on an open echo connection; their times in ms. */
+async function roundTrips(sock: Socket, count: number): Promise<number[]> {
+  const message = Buffer.alloc(ECHO.bytes, 0x61);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      let got = 0;
+      const onData = (d: Buffer) => {
+        got += d.length;
+        if (got < ECHO.bytes) return;
+        sock.off('data', onData);
+        sock.off('error', reject);
+        resolve();
+      };
+      sock.on('data', onData);
+      sock.once('error', reject);
+      sock.write(message);
+    });
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+function plainEcho(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = netConnect({ host: '127.0.0.1', port, noDelay: true });
+    sock.once('connect', () => resolve(sock));
+    sock.once('error', reject);
+  });
+}
+
+function directEcho(fx: ProxyFixture): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = tlsConnect({ host: '127.0.0.1', port: fx.echo.port, servername: 'localhost', ca: fx.ca.rootPem, cert: fx.client.chainPem, key: fx.client.keyPem });
+    sock.setNoDelay(true);
+    sock.once('secureConnect', () => resolve(sock));
+    sock.once('error', reject);
+  });
+}
