@@ -87,6 +87,7 @@ export class HttpForwardProxy {
 
   private onConnect(req: IncomingMessage, socket: Socket): void {
     this.stats.error('KEYPORT_PROXY_CONNECT_REFUSED');
+    socket.on('error', () => socket.destroy()); // clients reset after reading the refusal
     const body = `Keyport's HTTP proxy does not tunnel CONNECT ${req.url ?? ''}: ask for http://${hostOnly(req.url)}/... through it (Keyport adds TLS and your identity), or use a TCP route (keyport proxy --route).\n`;
     socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
@@ -96,7 +97,7 @@ export class HttpForwardProxy {
     try {
       url = new URL(req.url ?? '');
     } catch {
-      return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Keyport is an HTTP proxy: send absolute URLs (set HTTP_PROXY=http://${req.headers.host ?? '127.0.0.1'}, or curl -x).`);
+      return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Keyport is an HTTP proxy: send absolute URLs (set HTTP_PROXY=http://${this.stats.listen}, or use curl -x).`);
     }
     if (url.protocol !== 'http:') {
       return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Ask for http://${url.host}${url.pathname} through Keyport: it makes the https connection itself.`);

@@ -98,6 +98,7 @@ export class TcpRoute {
     stats.active++;
     stats.total++;
     client.setNoDelay(true);
+    client.on('error', () => client.destroy()); // before the splice owns it: a client that resets while we handshake
     client.on('close', () => {
       this.open.delete(client);
       stats.active--;
