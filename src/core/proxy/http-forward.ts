@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { toKeyportError, type ErrorCode } from '../../shared/errors';
+import { toKeyportError, type KeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { hostMatches } from './host-glob';
@@ -139,19 +139,19 @@ export class HttpForwardProxy {
     let agent = this.agents.get(key);
     if (agent) return agent;
     agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const ctx = { resolver: this.deps.resolver, sessions: this.sessions, stats: this.stats, audit: this.deps.audit };
+    const ctx = { resolver: this.deps.resolver, sessions: this.sessions, stats: this.stats, audit: this.deps.audit, onFailure: this.deps.onFailure };
     const target = { route: ROUTE, host, port, identity: rule.identity, ca: rule.caDer, servername: host };
     (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, done: (e: Error | null, s?: unknown) => void) => {
       openUpstream(target, ctx).then(
         (session) => {
           const { socket } = session;
-          let failure: ErrorCode | undefined;
+          let failure: KeyportError | undefined;
           socket.on('data', (b: Buffer) => {
             session.bytesDown += b.length;
             this.stats.bytesDown += b.length;
           });
-          socket.on('error', (e) => (failure ??= toKeyportError(e).code));
-          socket.on('close', () => session.finish(failure ?? 'ok'));
+          socket.on('error', (e) => (failure ??= toKeyportError(e)));
+          socket.on('close', () => session.finish(failure?.code ?? 'ok', failure?.message));
           done(null, socket);
         },
         (e: unknown) => done(e as Error),

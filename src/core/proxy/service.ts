@@ -15,7 +15,9 @@ export type ProxyEvent =
   | { type: 'listening'; route: string; address: string; upstream: string }
   | { type: 'reloaded'; routes: number }
   | { type: 'reload-failed'; code: string; message: string }
-  | { type: 'status'; url: string };
+  | { type: 'status'; url: string }
+  | { type: 'session-failed'; route: string; code: string; message: string }
+  | { type: 'pin-required'; module: string; token: string };
 
 /** How to start a proxy. */
 export interface ProxyOptions {
@@ -54,7 +56,12 @@ export class ProxyService {
   private constructor(private readonly opts: ProxyOptions) {
     this.resolver = new IdentityResolver(opts.keyport);
     this.audit = opts.audit === false ? undefined : new AuditLog(opts.dataDir);
-    this.deps = { resolver: this.resolver, audit: this.audit, allowNonLoopback: opts.config.allowNonLoopback };
+    this.deps = {
+      resolver: this.resolver,
+      audit: this.audit,
+      allowNonLoopback: opts.config.allowNonLoopback,
+      onFailure: (route, code, message) => opts.onEvent?.({ type: 'session-failed', route, code, message }),
+    };
   }
 
   /** Starts every listener; on any failure the ones already started are closed and the error thrown. */
