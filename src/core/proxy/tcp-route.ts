@@ -7,7 +7,7 @@ import { checkLoopback, listen } from './listen';
 import type { RouteConfig } from './schema';
 import { splice } from './splice';
 import { RouteStats } from './stats';
-import { openUpstream, type UpstreamTarget } from './upstream';
+import { openUpstream, type UpstreamContext, type UpstreamTarget } from './upstream';
 
 /** What every route shares. */
 export interface RouteDeps {
@@ -16,6 +16,7 @@ export interface RouteDeps {
   allowNonLoopback: boolean;
   /** Called as each connection starts. */
   onConnection?: () => void;
+  onFailure?: UpstreamContext['onFailure'];
 }
 
 /** The route's name: its `name`, else its listen address. */
@@ -98,13 +99,14 @@ export class TcpRoute {
     stats.active++;
     stats.total++;
     client.setNoDelay(true);
+    client.on('error', () => client.destroy()); // before the splice owns it: a client that resets while we handshake
     client.on('close', () => {
       this.open.delete(client);
       stats.active--;
     });
     let session;
     try {
-      session = await openUpstream(this.target, { resolver: this.deps.resolver, sessions: this.sessions, stats, audit: this.deps.audit });
+      session = await openUpstream(this.target, { resolver: this.deps.resolver, sessions: this.sessions, stats, audit: this.deps.audit, onFailure: this.deps.onFailure });
     } catch {
       client.destroy(); // counted and audited by openUpstream
       return;
@@ -121,6 +123,6 @@ export class TcpRoute {
         stats.bytesDown += n;
       },
     });
-    s.finish(outcome.result);
+    s.finish(outcome.result, outcome.message);
   }
 }
