@@ -28,6 +28,7 @@ interface Report {
   steps: Array<{ step: string; ok: boolean; error?: { code: string; message: string } }>;
   certificateRequest?: { certificateAuthorities: string[] };
   http?: { status: number };
+  diagnoses: Array<{ code: string; severity: string; detail: string }>;
 }
 
 describe.skipIf(missing)('--identity auto chooses from the server\'s CertificateRequest', () => {
