@@ -25,7 +25,6 @@ describe.skipIf(missing)('the connection doctor: client authentication', () => {
   let ca: TestCa;
   let stranger: TestCa;
   let server: IssuedCert;
-  let issued: Record<'good' | 'other' | 'expired' | 'future' | 'serverOnly', IssuedCert>;
   let ids: Record<'good' | 'other' | 'expired' | 'future' | 'serverOnly' | 'leafOnly', ProbeIdentity>;
   const stops: Array<() => Promise<unknown>> = [];
   const day = 24 * 3600 * 1000;
@@ -41,7 +40,6 @@ describe.skipIf(missing)('the connection doctor: client authentication', () => {
       ca.issueClient({ cn: 'doctor-server-only', ec: true, eku: ['serverAuth'] }),
     ]);
     server = srv!;
-    issued = { good: good!, other: other!, expired: expired!, future: future!, serverOnly: serverOnly! };
     ids = {
       good: memoryIdentity('good', good!),
       other: memoryIdentity('other', other!),
