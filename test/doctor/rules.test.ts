@@ -120,6 +120,20 @@ describe('diagnose() on recorded facts', () => {
     expect(d[0]!.detail).toMatch(/rsa_pss_rsae_sha256.*k1/);
   });
 
+  it('auto with no valid identity at all: client-cert-required says how to get one', () => {
+    const d = diagnose(
+      facts({
+        ...handshakeFailure('KEYPORT_NO_MATCHING_IDENTITY', 'No valid identity to offer the server; import or enroll one first.'),
+        identityMode: 'auto',
+        identity: undefined,
+        usableIdentities: 0,
+        certificateRequest: { version: 'TLSv1.3', certificateAuthorities: ['CN=Corp Root CA'], signatureAlgorithms: ['ecdsa_secp256r1_sha256'] },
+      }),
+    );
+    expect(d[0]).toMatchObject({ code: 'client-cert-required', severity: 'error' });
+    expect(`${d[0]!.detail} ${d[0]!.fix}`).toMatch(/no valid identity.*CN=Corp Root CA.*keyport keygen/s);
+  });
+
   it('client-cert-required from Go on TLS 1.2 (alert 42 after our empty Certificate)', () => {
     const d = diagnose(
       facts({

@@ -17,7 +17,6 @@ export interface ProbeResult {
 export function buildReport(o: ProbeOptions, obs: Observation): ProbeResult {
   const facts = collectFacts(o, obs);
   const identity = reportedIdentity(o, obs);
-  const info = obs.info;
   const report: ProbeReport = {
     ok: !failed(facts),
     url: o.url,
@@ -26,8 +25,8 @@ export function buildReport(o: ProbeOptions, obs: Observation): ProbeResult {
     steps: obs.steps,
     ...(facts.negotiated ? { negotiated: facts.negotiated } : {}),
     ...(facts.serverChain ? { serverChain: facts.serverChain.map((c) => ({ subject: c.subject, issuer: c.issuer, notAfter: c.notAfter })) } : {}),
-    ...(info?.certificateRequest ?? facts.certificateRequest
-      ? { certificateRequest: { certificateAuthorities: facts.certificateRequest?.certificateAuthorities ?? [], signatureAlgorithms: facts.certificateRequest?.signatureAlgorithms ?? [] } }
+    ...(facts.certificateRequest
+      ? { certificateRequest: { signatureAlgorithms: facts.certificateRequest.signatureAlgorithms, certificateAuthorities: facts.certificateRequest.certificateAuthorities } }
       : {}),
     ...(obs.http ? { http: obs.http } : {}),
     ...(obs.seen.tls ? { trace: obs.seen.tls.trace } : {}),

@@ -91,7 +91,17 @@ function chainIncomplete(f: ProbeFacts): Diagnosis[] {
 }
 
 function caNotAccepted(f: ProbeFacts): Diagnosis[] {
-  const noneFits = f.identityMode === 'auto' && f.failure?.code === 'KEYPORT_NO_MATCHING_IDENTITY' && f.namedIdentities.length === 0;
+  const noMatch = f.identityMode === 'auto' && f.failure?.code === 'KEYPORT_NO_MATCHING_IDENTITY';
+  if (noMatch && f.usableIdentities === 0) {
+    return [
+      diagnosis(
+        'client-cert-required',
+        `${hostPort(f)} asks for a client certificate from ${namedCas(f)}, and Keyport holds no valid identity to offer.`,
+        useFittingIdentity(f, urlOf(f)),
+      ),
+    ];
+  }
+  const noneFits = noMatch && f.namedIdentities.length === 0;
   if (!noneFits && !(f.identity && f.chainNamedByRequest === false)) return [];
   const ours = f.identity ? ` Identity ${f.identity.id} is issued by ${f.identity.chain[0]?.issuer ?? 'an unknown CA'}.` : '';
   return [
