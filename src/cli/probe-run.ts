@@ -1,7 +1,6 @@
 import type { Keyport } from '../core/app';
 import { readInputFile } from '../core/input-file';
-import { parseTestUrl, type ProbeIdentity, type ProbeOptions } from '../core/probe';
-import { registryIdentities, registryIdentity } from '../core/probe/registry-identities';
+import { parseTestUrl, registryIdentities, registryIdentity, type ProbeIdentity, type ProbeOptions } from '../core/probe';
 import { KeyportError } from '../shared/errors';
 
 /** What one test is asked to do, from the command line or a saved endpoint. */

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { readInputFile } from '../../core/input-file';
-import { parseTestUrl } from '../../core/probe';
-import { EndpointNameSchema, type Endpoint } from '../../core/probe/endpoints/schema';
-import { EndpointStore } from '../../core/probe/endpoints/store';
-import { registryIdentity } from '../../core/probe/registry-identities';
+import { EndpointNameSchema, EndpointStore, parseTestUrl, registryIdentity, type Endpoint } from '../../core/probe';
 import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
 import { collect } from '../options';

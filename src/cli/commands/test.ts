@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import type { Keyport } from '../../core/app';
-import { runProbe } from '../../core/probe';
-import { EndpointNameSchema, type Endpoint } from '../../core/probe/endpoints/schema';
-import { EndpointStore } from '../../core/probe/endpoints/store';
-import { registryIdentities } from '../../core/probe/registry-identities';
+import { EndpointNameSchema, EndpointStore, registryIdentities, runProbe, type Endpoint } from '../../core/probe';
 import { KeyportError, toKeyportError } from '../../shared/errors';
 import { action } from '../action';
 import { ExitCode } from '../exit-codes';
@@ -107,7 +104,7 @@ async function testAll(k: Keyport, o: TestOpts, timeoutMs: number, target: strin
   const rows: AllRow[] = await Promise.all(
     endpoints.map(async (e) => {
       try {
-        return { name: e.name, report: await runProbe(await probeOptions(k, endpointSpec(e, { ...o, identity: undefined }, timeoutMs), candidates)) };
+        return { name: e.name, report: await runProbe(await probeOptions(k, endpointSpec(e, o, timeoutMs), candidates)) };
       } catch (err) {
         const { code, message } = toKeyportError(err);
         return { name: e.name, url: e.url, error: { code, message } };

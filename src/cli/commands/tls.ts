@@ -5,7 +5,7 @@ import { withoutRoot } from '../../core/pki/chain';
 import { chooseIdentity, type IdentityCandidate } from '../../core/identities/select';
 import type { Signer } from '../../core/keystores/types';
 import { identityView } from '../../core/identities/view';
-import { parseHostPort } from '../../core/probe/target';
+import { parseHostPort } from '../../core/probe';
 import { connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/tls';
 import type { IdentityStatus } from '../../shared/identity';
 import { KeyportError } from '../../shared/errors';

@@ -17,6 +17,9 @@ export type { ProbeFacts } from './facts';
 export type { ProbeResult } from './report';
 export { diagnose } from './diagnose';
 export { parseTestUrl, parseHostPort, type Target } from './target';
+export { registryIdentities, registryIdentity } from './registry-identities';
+export { EndpointStore, type NewEndpoint } from './endpoints/store';
+export { EndpointNameSchema, HISTORY_LIMIT, type Endpoint, type StoredResult } from './endpoints/schema';
 
 /** Failures that mean the server refused the identity we offered (worth offering the next one). */
 const REFUSALS: ReadonlySet<string> = new Set<ErrorCode>(['KEYPORT_TLS_CLIENT_CERT_REJECTED', 'KEYPORT_TLS_HANDSHAKE_FAILURE', 'KEYPORT_TLS_ALERT', 'KEYPORT_TLS_CLOSED']);

@@ -63,8 +63,8 @@ export async function runPipeline(o: ProbeOptions, choose: Chooser): Promise<Obs
       obs.http = await timed(obs, 'http', () => httpRequest(sock, httpSpec(o), timeoutMs));
     }
   } catch (e) {
+    // timed() rethrows the TLS client's own error, which carries the server's chain when our checks refused it.
     if (e instanceof TlsError && e.peerChain) obs.refusedChain = e.peerChain;
-    else if (e instanceof Error && e.cause instanceof TlsError && e.cause.peerChain) obs.refusedChain = e.cause.peerChain;
   } finally {
     (tls ?? obs.seen.tls)?.destroy();
   }
