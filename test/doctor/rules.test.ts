@@ -134,6 +134,22 @@ describe('diagnose() on recorded facts', () => {
     expect(`${d[0]!.detail} ${d[0]!.fix}`).toMatch(/no valid identity.*CN=Corp Root CA.*keyport keygen/s);
   });
 
+  it('client-chain-incomplete is diagnosed even when the server never asks (a warning), naming the missing issuer', () => {
+    const d = diagnose(
+      facts({
+        steps: [{ step: 'handshake', ok: true, ms: 3 }],
+        negotiated: { version: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', group: 'X25519', resumed: false, clientCertificateSent: false },
+        http: { status: 200, statusText: 'OK', headers: {}, bodyPreview: '' },
+        identity: { ...facts().identity!, chain: [leaf] },
+      }),
+    );
+    expect(d.map((x) => [x.code, x.severity])).toEqual([
+      ['client-chain-incomplete', 'warning'],
+      ['no-client-cert-requested', 'warning'],
+    ]);
+    expect(d[0]!.detail).toContain('"CN=Corp Intermediate CA" is not in it');
+  });
+
   it('client-cert-required from Go on TLS 1.2 (alert 42 after our empty Certificate)', () => {
     const d = diagnose(
       facts({

@@ -75,17 +75,25 @@ function wrongUsage(leaf: CertFact): string | undefined {
   return undefined;
 }
 
-/** Our chain stops at a leaf whose issuer is not in it, and the server does not name that issuer. */
+/**
+ * Our chain stops at a leaf whose issuer is not in it: an error when the server names other CAs, or
+ * names none and refused us as unknown; a warning when it did not ask (the next server that does will).
+ */
 function chainIncomplete(f: ProbeFacts): Diagnosis[] {
   const id = f.identity;
   const chain = id ? sentChain(id) : [];
   const top = chain.at(-1);
-  if (!id || !top || top.selfIssued || top.isCa || f.chainNamedByRequest !== false) return [];
+  if (!id || !top || top.selfIssued || top.isCa) return [];
+  const refusedUnnamed = f.chainNamedByRequest === undefined && f.certificateRequest !== undefined && received(f, Alert.unknown_ca, Alert.bad_certificate) !== undefined;
+  const notAsked = f.certificateRequest === undefined && f.negotiated !== undefined;
+  if (f.chainNamedByRequest !== false && !refusedUnnamed && !notAsked) return [];
+  const server = notAsked ? 'this server did not ask for a certificate, but one that does' : `the server names ${namedCas(f)}: it`;
   return [
     diagnosis(
       'client-chain-incomplete',
-      `The chain of ${id.id} stops at ${top.subject}, whose issuer "${top.issuer}" is not in it, and the server names ${namedCas(f)}: it probably cannot link our certificate to the CA it trusts.`,
+      `The chain of ${id.id} stops at ${top.subject}, whose issuer "${top.issuer}" is not in it; ${server} probably cannot link our certificate to the CA it trusts.`,
       `Attach the full chain: get the intermediate "${top.issuer}" from your CA and run keyport attach with a PEM holding the certificate followed by it (or re-import the PEM or PKCS#12 bundle with the intermediates).`,
+      notAsked ? 'warning' : 'error',
     ),
   ];
 }
