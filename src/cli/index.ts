@@ -9,6 +9,8 @@ import { registerAuditCommands } from './commands/audit';
 import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
+import { registerTestCommand } from './commands/test';
+import { registerEndpointCommands } from './commands/endpoints';
 import { registerTransferCommands } from './commands/transfer';
 import { ExitCode } from './exit-codes';
 import { collect } from './options';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerTokenCommands(program);
   registerTlsCommands(program);
+  registerTestCommand(program);
+  registerEndpointCommands(program);
   registerServeCommand(program);
   registerEnrollmentCommands(program);
   registerDaemonCommand(program);

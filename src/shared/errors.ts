@@ -95,6 +95,10 @@ export const ErrorCodes = [
   'KEYPORT_PROXY_UPSTREAM_RESET',
   'KEYPORT_PROXY_CLIENT_RESET',
   'KEYPORT_PROXY_NOT_RUNNING',
+  // connection doctor: probes and saved endpoints
+  'KEYPORT_DNS_FAILED',
+  'KEYPORT_ENDPOINTS_CORRUPT',
+  'KEYPORT_ENDPOINTS_NEWER_SCHEMA',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -70,18 +70,18 @@ export interface TestCa {
 const CA_DAYS = 3650;
 const CA_BACKDATE_MS = 2 * 24 * 3600 * 1000;
 
-/** Makes a root and an intermediate CA (EC P-256 with `ec`, else RSA-2048). */
-export async function createTestCa(opts: { ec?: boolean } = {}): Promise<TestCa> {
+/** Makes a root and an intermediate CA (EC P-256 with `ec`, else RSA-2048), named "NAME Root CA" and "NAME Intermediate CA" (default NAME: Keyport Test). */
+export async function createTestCa(opts: { ec?: boolean; name?: string } = {}): Promise<TestCa> {
   const tmp = await tempDir('ca');
   try {
-    return await buildCa(tmp.path, opts.ec ?? false, () => tmp.remove());
+    return await buildCa(tmp.path, opts.ec ?? false, opts.name ?? 'Keyport Test', () => tmp.remove());
   } catch (error) {
     await tmp.remove();
     throw error;
   }
 }
 
-async function buildCa(dir: string, ec: boolean, remove: () => Promise<void>): Promise<TestCa> {
+async function buildCa(dir: string, ec: boolean, caName: string, remove: () => Promise<void>): Promise<TestCa> {
   const config = path.join(dir, 'ca.cnf');
   await writeFile(config, caConfig(dir));
   for (const name of ['root', 'int']) {
@@ -93,12 +93,12 @@ async function buildCa(dir: string, ec: boolean, remove: () => Promise<void>): P
   const caValidity = { notBefore, days: CA_DAYS };
 
   await genKey(path.join(dir, 'root', 'key.pem'), ec);
-  const rootCsr = await makeCsr(path.join(dir, 'root', 'key.pem'), '/CN=Keyport Test Root CA/O=Keyport Tests');
+  const rootCsr = await makeCsr(path.join(dir, 'root', 'key.pem'), `/CN=${caName} Root CA/O=Keyport Tests`);
   const rootPem = await openssl.sign('ca_root', rootCsr, 'v3_root', config, { ...caValidity, selfSign: true });
   await writeFile(path.join(dir, 'root', 'cert.pem'), rootPem);
 
   await genKey(path.join(dir, 'int', 'key.pem'), ec);
-  const intCsr = await makeCsr(path.join(dir, 'int', 'key.pem'), '/CN=Keyport Test Intermediate CA/O=Keyport Tests');
+  const intCsr = await makeCsr(path.join(dir, 'int', 'key.pem'), `/CN=${caName} Intermediate CA/O=Keyport Tests`);
   const intermediatePem = await openssl.sign('ca_root', intCsr, 'v3_int', config, caValidity);
   await writeFile(path.join(dir, 'int', 'cert.pem'), intermediatePem);
 
