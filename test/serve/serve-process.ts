@@ -28,9 +28,16 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `keyport --data-dir DIR serve` with `env` merged over ours, and opens its event stream. */
-export async function startServe(dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<ServeProcess> {
-  const proc = await startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', dataDir, 'serve', ...args], {
+/** Runs a command inside something (a namespace): returns the command and arguments to start instead. */
+export type Wrapper = (cmd: string, args: string[]) => [string, string[]];
+
+/**
+ * Starts `keyport --data-dir DIR serve` with `env` merged over ours (inside `wrap`, when given),
+ * and opens its event stream.
+ */
+export async function startServe(dataDir: string, env: Record<string, string> = {}, args: string[] = [], wrap?: Wrapper): Promise<ServeProcess> {
+  const [cmd, argv] = (wrap ?? ((c, a) => [c, a]))(process.execPath, [CLI_BUNDLE, '--data-dir', dataDir, 'serve', ...args]);
+  const proc = await startProcess(cmd, argv, {
     name: 'keyport serve',
     env: { NO_COLOR: '1', ...env },
     ready: { line: /Keyport UI: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/ },
