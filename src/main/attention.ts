@@ -31,10 +31,11 @@ export function needingAttention(identities: IdentityView[]): IdentityView[] {
 
 /** "expires in 3 days", "expired 2 days ago", "expires today". */
 export function expiryPhrase(notAfter: string, now = new Date()): string {
-  const days = Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
-  if (days < 0) return `expired ${-days} day${days === -1 ? '' : 's'} ago`;
-  if (days === 0) return Date.parse(notAfter) > now.getTime() ? 'expires today' : 'expired today';
-  return `expires in ${days} day${days === 1 ? '' : 's'}`;
+  const left = Date.parse(notAfter) - now.getTime();
+  const days = Math.floor(Math.abs(left) / DAY_MS);
+  const count = `${days} day${days === 1 ? '' : 's'}`;
+  if (left <= 0) return days === 0 ? 'expired today' : `expired ${count} ago`;
+  return days === 0 ? 'expires today' : `expires in ${count}`;
 }
 
 /** The tray menu: open, the identities needing attention (at most `max`), quit. */
