@@ -4,6 +4,8 @@ import { registerKeyCommands } from './commands/keys';
 import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
+import { registerTestCommand } from './commands/test';
+import { registerEndpointCommands } from './commands/endpoints';
 import { registerTransferCommands } from './commands/transfer';
 import { ExitCode } from './exit-codes';
 import { collect } from './options';
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerTokenCommands(program);
   registerTlsCommands(program);
+  registerTestCommand(program);
+  registerEndpointCommands(program);
   registerServeCommand(program);
   return program;
 }

@@ -66,6 +66,10 @@ export const ErrorCodes = [
   'KEYPORT_TLS_HANDSHAKE_FAILURE',
   'KEYPORT_TLS_CLOSED',
   'KEYPORT_NO_MATCHING_IDENTITY',
+  // connection doctor: probes and saved endpoints
+  'KEYPORT_DNS_FAILED',
+  'KEYPORT_ENDPOINTS_CORRUPT',
+  'KEYPORT_ENDPOINTS_NEWER_SCHEMA',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
