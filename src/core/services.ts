@@ -22,9 +22,13 @@ export interface KeygenRequest {
 /** `connection.test`. */
 export interface ConnectionTestRequest {
   url: string;
+  /** An identity id or label, `auto`, or `none` (offer no certificate). */
   identity: string;
   ca: FilePayload[];
   servername?: string;
+  method?: string;
+  /** false: stop after the handshake. */
+  http?: boolean;
   timeoutMs?: number;
 }
 

@@ -27,7 +27,7 @@ const valid = {
   'tokens.list': {},
   'tokens.login': { ...token, pin: '1234' },
   'tokens.logout': token,
-  'connection.test': { url: 'https://127.0.0.1:8443/', identity: 'auto', ca: [file], servername: 'dev', timeoutMs: 1000 },
+  'connection.test': { url: 'https://127.0.0.1:8443/', identity: 'auto', ca: [file], servername: 'dev', method: 'HEAD', http: true, timeoutMs: 1000 },
   'settings.get': {},
   'settings.set': { theme: 'dark', pinIdleTimeoutMinutes: 5, notifications: false },
   'pin.answer': { requestId: 'waiting', pin: '1234' },
@@ -74,7 +74,7 @@ const optional: Partial<Record<MethodName, string[]>> = {
   'identities.export': ['legacy'],
   'keys.generate': ['label', 'progressId'],
   'keys.attach': ['label'],
-  'connection.test': ['ca', 'servername', 'timeoutMs'],
+  'connection.test': ['ca', 'servername', 'method', 'http', 'timeoutMs'],
   'settings.set': ['theme', 'pinIdleTimeoutMinutes', 'notifications'],
 };
 

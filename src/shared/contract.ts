@@ -14,7 +14,8 @@
  * request body only, used in memory and never logged or stored.
  *
  * Placeholders, added by the lead once their services are merged (names reserved, keep them):
- * - `endpoints.list|add|remove`, event `endpoints.changed` (saved endpoints and their history: doctor);
+ * - `endpoints.list|add|remove|test`, event `endpoints.changed` (saved endpoints and their history:
+ *   the doctor's EndpointStore in src/core/probe/endpoints, merged here; its contract methods are next);
  * - `routes.list|add|update|remove|start|stop`, event `routes.changed` (proxy routes and stats: proxy);
  * - `renewal.show|set|renewNow`, event `renewal.changed` (schedules, last/next run, log: renewal, acme);
  * - `audit.list` (the audit log).
@@ -181,10 +182,13 @@ function buildRequestSchemas() {
     'connection.test': z
       .object({
         url: text('the URL', 2048).min(1, 'the URL is empty'),
-        /** An identity id or label, or `auto` to choose from the server's CertificateRequest. */
+        /** An identity id or label, `auto` to choose from the server's CertificateRequest, or `none`. */
         identity: identityId,
         ca: z.array(file).max(16, 'more than 16 CA files').optional(),
         servername: text('the server name', 253).min(1, 'the server name is empty').optional(),
+        method: z.string().regex(/^[A-Za-z]{1,20}$/, 'the HTTP method must be a word such as GET or HEAD').optional(),
+        /** false: stop after the handshake (services that are not HTTP). */
+        http: z.boolean().optional(),
         timeoutMs: z.number().int().min(100).max(120_000).optional(),
       })
       .strict(),

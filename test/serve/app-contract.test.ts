@@ -160,7 +160,10 @@ describe.skipIf(missing)('the contract over keyport serve, on the real core', ()
       const passed = await serve.call('connection.test', { url, identity: 'alice', ca: [rootCa] });
       expect(passed).toMatchObject({ ok: true, value: { ok: true, http: { status: 200, bodyPreview: 'hello alice\n' } } });
       const untrusted = await serve.call('connection.test', { url, identity: 'alice' });
-      expect(untrusted).toMatchObject({ ok: true, value: { ok: false, steps: [{ step: 'handshake', ok: false, error: { code: 'KEYPORT_TLS_UNKNOWN_CA' } }] } });
+      expect(untrusted).toMatchObject({ ok: true, value: { ok: false, diagnoses: [{ code: 'server-cert-untrusted', severity: 'error' }] } });
+      const steps = (untrusted.value as { steps: Array<{ step: string; ok: boolean; error?: { code: string } }> }).steps;
+      expect(steps.find((s) => s.step === 'handshake')).toMatchObject({ ok: false, error: { code: 'KEYPORT_TLS_UNKNOWN_CA' } });
+      expect((untrusted.value as { reproduce: { openssl: string } }).reproduce.openssl).toMatch(/^openssl s_client/);
     } finally {
       httpsServer.closeAllConnections();
       await new Promise((resolve) => httpsServer.close(resolve));
