@@ -87,3 +87,28 @@ export interface ProgressUpdate {
   /** True on the last update for this id. */
   done: boolean;
 }
+
+/** One stored result of a saved endpoint (the report without its handshake trace). */
+export interface EndpointResult {
+  ok: boolean;
+  url: string;
+  startedAt: string;
+  identity?: string;
+  steps: ConnectionStep[];
+  diagnoses: ConnectionDiagnosis[];
+}
+
+/** A saved endpoint (`keyport endpoints add`), with its last results, oldest first. */
+export interface EndpointView {
+  name: string;
+  url: string;
+  /** An identity id or label, `auto`, or `none`. */
+  identity: string;
+  /** CA files (paths saved by the CLI), read at each test. */
+  ca: string[];
+  servername?: string;
+  method?: string;
+  http: boolean;
+  createdAt: string;
+  history: EndpointResult[];
+}
