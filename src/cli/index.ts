@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
+import { registerProxyCommands } from './commands/proxy';
+import { registerAuditCommands } from './commands/audit';
 import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerTestCommand(program);
   registerEndpointCommands(program);
   registerServeCommand(program);
+  registerProxyCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 
