@@ -9,7 +9,6 @@ import { parseCertificate } from './pki/certificate';
 import { createCsr } from './pki/csr';
 import { buildPkcs12 } from './pki/pkcs12';
 import { encodePem } from './pki/pem';
-import type { KeyportServices } from './services';
 import { TokenHostClient, type TokenHostClientOptions } from './tokenhost/client';
 import { findByIdOrLabel } from './identities/lookup';
 import type { IdentityRecord } from './identities/schema';
@@ -38,7 +37,7 @@ const NO_PIN: PinSource = async ({ token }) => {
  * Keyport's core, as the CLI, `keyport serve` and the Electron main use it. Key stores are opened on
  * first use: listing identities never loads keytar or starts the token host unless a module is set.
  */
-export class Keyport implements KeyportServices {
+export class Keyport {
   readonly registry: Registry;
   readonly identities: IdentityService;
   private keychainStore?: KeychainKeyStore;
@@ -116,6 +115,21 @@ export class Keyport implements KeyportServices {
   async listTokens(): Promise<TokenModuleView[]> {
     if (this.modules.length === 0) return [];
     return (await this.pkcs11().listTokens()).map(tokenModuleView);
+  }
+
+  /** Logs in to a token with a PIN the user just typed. */
+  async loginToken(address: { module: string; token: string }, pin: string): Promise<void> {
+    await this.pkcs11().loginWith(address, pin);
+  }
+
+  /** Ends the login on one token. */
+  async logoutToken(address: { module: string; token: string }): Promise<void> {
+    await this.pkcs11().logout(address);
+  }
+
+  /** Logs out of every token; nothing to do while no token host runs. */
+  async logoutAll(): Promise<void> {
+    if (this.host) await this.pkcs11().logoutAll();
   }
 
   /** The signer of an identity's key, for the TLS client. */

@@ -1,13 +1,71 @@
 import type { IdentityView, TokenModuleView } from '../shared/identity';
+import type { ConnectionReport, Destination, ExportedFile, FilePayload, PendingKeyView, Settings } from '../shared/views';
+
+/** `identities.import`; files are still base64 (the core decodes them). */
+export interface ImportRequest {
+  file: FilePayload;
+  key?: FilePayload;
+  password?: string;
+  to: Destination;
+  label?: string;
+}
+
+/** `keys.generate`. */
+export interface KeygenRequest {
+  to: Destination;
+  algorithm: 'EC-P256' | 'EC-P384' | 'RSA-2048' | 'RSA-3072';
+  subject: string;
+  sans: string[];
+  label?: string;
+}
+
+/** `connection.test`. */
+export interface ConnectionTestRequest {
+  url: string;
+  identity: string;
+  ca: FilePayload[];
+  servername?: string;
+  timeoutMs?: number;
+}
+
+/** `identities.export`. */
+export type ExportRequest =
+  | { id: string; format: 'chain' }
+  | { id: string; format: 'csr' }
+  | { id: string; format: 'pkcs12'; password: string; legacy?: boolean };
+
+/** Told how a slow operation is getting on (`decrypting`, `storing`, ...). */
+export type ProgressReporter = (stage: string) => void;
+
+/** A token by module path and label. */
+export interface TokenRef {
+  module: string;
+  token: string;
+}
 
 /**
- * What the app (Electron main, `keyport serve`, the CLI) can ask of Keyport's core.
- * The Electron main and the HTTP server only wire these to the IPC contract.
+ * What the app (Electron main, `keyport serve`) can ask of Keyport's core: the contract's
+ * dispatcher (src/shared/serve.ts) only maps requests onto these.
  */
 export interface KeyportServices {
   listIdentities(): Promise<IdentityView[]>;
   showIdentity(id: string): Promise<IdentityView & { chainPem: string }>;
   removeIdentity(id: string): Promise<void>;
+  importIdentity(request: ImportRequest, progress: ProgressReporter): Promise<string>;
+  exportIdentity(request: ExportRequest): Promise<ExportedFile>;
+  generateKey(request: KeygenRequest, progress: ProgressReporter): Promise<{ keyId: string; csr: string }>;
+  pendingKeys(): Promise<PendingKeyView[]>;
+  attachCertificate(keyId: string, certificate: FilePayload, label?: string): Promise<string>;
   listTokens(): Promise<TokenModuleView[]>;
+  loginToken(token: TokenRef, pin: string): Promise<void>;
+  logoutToken(token: TokenRef): Promise<void>;
+  testConnection(request: ConnectionTestRequest): Promise<ConnectionReport>;
+  getSettings(): Promise<Settings>;
+  updateSettings(change: Partial<Settings>): Promise<Settings>;
+  /** Hands a PIN to the operation waiting for it; false when no such request is waiting. */
+  answerPin(requestId: string, pin: string): boolean;
+  cancelPin(requestId: string): boolean;
+  /** Files the OS asked the app to open, each handed out once (empty outside Electron). */
+  takeOpenedFiles(): FilePayload[];
   close(): Promise<void>;
 }

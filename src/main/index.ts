@@ -25,7 +25,8 @@ if (!app.requestSingleInstanceLock()) {
 
 function run(): void {
   let mainWindow: BrowserWindow | null = null;
-  const services = startServices();
+  const events = createEventHub((e) => console.error('Keyport: an event listener failed:', e));
+  const services = startServices(events);
   // Start-up failures are shown by the window through every IPC answer; don't also crash.
   services.catch(() => {});
 
@@ -63,7 +64,7 @@ function run(): void {
   void app.whenReady().then(() => {
     hardenSession();
     serveRenderer();
-    registerIpc(services, createEventHub((e) => console.error('Keyport: an event listener failed:', e)));
+    registerIpc(services, events);
     openWindow();
   });
 }

@@ -8,17 +8,50 @@
  * - HTTP: `POST /api/<method>` with the request as JSON, answered with the Result as JSON;
  *   `GET /api/events` is a Server-Sent Events stream where each message's `event:` is the event
  *   name and `data:` its JSON payload.
+ *
+ * Files travel as bytes (base64), read by the renderer from a picker, a drop or the OS "open with";
+ * the serving side never opens a path the page names. Secrets (PKCS#12 passwords, PINs) are in the
+ * request body only, used in memory and never logged or stored.
+ *
+ * Placeholders, added by the lead once their services are merged (names reserved, keep them):
+ * - `endpoints.list|add|remove`, event `endpoints.changed` (saved endpoints and their history: doctor);
+ * - `routes.list|add|update|remove|start|stop`, event `routes.changed` (proxy routes and stats: proxy);
+ * - `renewal.show|set|renewNow`, event `renewal.changed` (schedules, last/next run, log: renewal, acme);
+ * - `audit.list` (the audit log).
  */
 import { z } from 'zod';
 import type { IdentityView, TokenModuleView } from './identity';
+import type {
+  ConnectionReport,
+  ExportedFile,
+  FilePayload,
+  PendingKeyView,
+  PinClosed,
+  PinRequest,
+  ProgressUpdate,
+  Settings,
+} from './views';
 
 /** Every method of the contract, at run time (the preload builds one function per name). */
 export const methodNames = [
   'app.version',
+  'app.takeOpenedFiles',
   'identities.list',
   'identities.show',
   'identities.remove',
+  'identities.import',
+  'identities.export',
+  'keys.generate',
+  'keys.pending',
+  'keys.attach',
   'tokens.list',
+  'tokens.login',
+  'tokens.logout',
+  'connection.test',
+  'settings.get',
+  'settings.set',
+  'pin.answer',
+  'pin.cancel',
 ] as const;
 
 /** Every method name of the contract. */
@@ -33,32 +66,138 @@ export interface AppVersion {
 /** An identity with its stored chain, as `identities.show` answers. */
 export type IdentityDetail = IdentityView & { chainPem: string };
 
+/** The largest file the UI may send (a PKCS#12, PEM bundle, key, certificate or CA file). */
+export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+
+/** The largest HTTP body `keyport serve` reads for `method`: small, except where files travel. */
+export function maxRequestBytes(method: MethodName): number {
+  const withFiles: readonly MethodName[] = ['identities.import', 'keys.attach', 'connection.test'];
+  return withFiles.includes(method) ? 8 * 1024 * 1024 : 64 * 1024;
+}
+
 /** Response types, by method name; extending the record makes a missing method a compile error. */
 export interface ContractResponses extends Record<MethodName, unknown> {
   'app.version': AppVersion;
+  /** Files the OS asked Keyport to open (.p12/.pfx association); each is handed out once. */
+  'app.takeOpenedFiles': FilePayload[];
   'identities.list': IdentityView[];
   'identities.show': IdentityDetail;
   /** `null` rather than `undefined` so the answer survives JSON. */
   'identities.remove': null;
+  'identities.import': { id: string };
+  'identities.export': ExportedFile;
+  'keys.generate': { keyId: string; csr: string };
+  'keys.pending': PendingKeyView[];
+  'keys.attach': { id: string };
   'tokens.list': TokenModuleView[];
+  'tokens.login': null;
+  'tokens.logout': null;
+  'connection.test': ConnectionReport;
+  'settings.get': Settings;
+  'settings.set': Settings;
+  'pin.answer': null;
+  'pin.cancel': null;
 }
 
 /**
  * Request schemas, by method name; `satisfies` makes a missing or unknown method a compile error.
  * Built on first use rather than at import, so the preload and the renderer, which only need
- * the names and types, do not bundle zod.
+ * the names and types, do not bundle zod. Every object is strict: an unknown field is refused.
  */
 function buildRequestSchemas() {
   /** Bounded so a request cannot smuggle megabytes into the registry lookup. */
   const identityId = z.string().min(1, 'the identity id is empty').max(128, 'the identity id is too long');
+  const keyId = z.string().min(1, 'the key id is empty').max(128, 'the key id is too long');
   /** Methods without parameters still take an object, so an optional field can be added later. */
   const noParams = z.object({}).strict();
+  const text = (what: string, max: number) => z.string().max(max, `${what} is longer than ${max} characters`);
+  const file = z
+    .object({
+      name: text('the file name', 255).min(1, 'the file name is empty'),
+      dataBase64: z
+        .string()
+        .min(1, 'the file is empty')
+        .max(Math.ceil(MAX_UPLOAD_BYTES / 3) * 4, `the file is larger than ${MAX_UPLOAD_BYTES / 1048576} MB`)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the file bytes are not base64'),
+    })
+    .strict();
+  /** PKCS#11 labels are at most 32 bytes; module paths are absolute file paths. */
+  const tokenLabel = text('the token label', 64).min(1, 'the token label is empty');
+  const tokenAddress = z.object({ module: text('the module path', 4096).min(1, 'the module path is empty'), token: tokenLabel }).strict();
+  const destination = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('keychain') }).strict(),
+    z.object({ kind: z.literal('pkcs11'), token: tokenLabel }).strict(),
+  ]);
+  const label = text('the label', 200).min(1, 'the label is empty');
+  /** A client-made id that `progress.update` events carry back. */
+  const progressId = z.string().regex(/^[\w-]{1,64}$/, 'the progress id must be 1-64 letters, digits, - or _');
+  const secret = (what: string, max: number) => z.string().max(max, `the ${what} is longer than ${max} characters`);
+  const requestId = z.string().regex(/^[\w-]{1,64}$/, 'the request id is malformed');
   return {
     'app.version': noParams,
+    'app.takeOpenedFiles': noParams,
     'identities.list': noParams,
     'identities.show': z.object({ id: identityId }).strict(),
     'identities.remove': z.object({ id: identityId }).strict(),
+    'identities.import': z
+      .object({
+        file,
+        /** A separate private key PEM, when `file` holds only certificates. */
+        key: file.optional(),
+        /** Absent: try without one (the answer then says a password is needed). */
+        password: secret('password', 1024).optional(),
+        to: destination,
+        label: label.optional(),
+        progressId: progressId.optional(),
+      })
+      .strict(),
+    'identities.export': z.discriminatedUnion('format', [
+      z.object({ id: identityId, format: z.literal('chain') }).strict(),
+      z.object({ id: identityId, format: z.literal('csr') }).strict(),
+      z
+        .object({
+          id: identityId,
+          format: z.literal('pkcs12'),
+          password: secret('password', 1024).min(1, 'a PKCS#12 export needs a password'),
+          legacy: z.boolean().optional(),
+        })
+        .strict(),
+    ]),
+    'keys.generate': z
+      .object({
+        to: destination,
+        algorithm: z.enum(['EC-P256', 'EC-P384', 'RSA-2048', 'RSA-3072']),
+        subject: text('the subject', 1024).min(1, 'the subject is empty'),
+        sans: z.array(text('a SAN', 512).min(1, 'a SAN is empty')).max(100, 'more than 100 SANs'),
+        label: label.optional(),
+        progressId: progressId.optional(),
+      })
+      .strict(),
+    'keys.pending': noParams,
+    'keys.attach': z.object({ keyId, certificate: file, label: label.optional() }).strict(),
     'tokens.list': noParams,
+    'tokens.login': tokenAddress.extend({ pin: secret('PIN', 256).min(1, 'the PIN is empty') }).strict(),
+    'tokens.logout': tokenAddress,
+    'connection.test': z
+      .object({
+        url: text('the URL', 2048).min(1, 'the URL is empty'),
+        /** An identity id or label, or `auto` to choose from the server's CertificateRequest. */
+        identity: identityId,
+        ca: z.array(file).max(16, 'more than 16 CA files').optional(),
+        servername: text('the server name', 253).min(1, 'the server name is empty').optional(),
+        timeoutMs: z.number().int().min(100).max(120_000).optional(),
+      })
+      .strict(),
+    'settings.get': noParams,
+    'settings.set': z
+      .object({
+        theme: z.enum(['system', 'light', 'dark']).optional(),
+        pinIdleTimeoutMinutes: z.number().int().min(0).max(1440).optional(),
+        notifications: z.boolean().optional(),
+      })
+      .strict(),
+    'pin.answer': z.object({ requestId, pin: secret('PIN', 256).min(1, 'the PIN is empty') }).strict(),
+    'pin.cancel': z.object({ requestId }).strict(),
   } as const satisfies Record<MethodName, z.ZodType>;
 }
 
@@ -82,12 +221,35 @@ export type ResponseOf<M extends MethodName> = ContractResponses[M];
 
 /** Event names and payloads pushed from the core to subscribers. */
 export interface ContractEvents {
-  /** The identity list changed; reload it. `id` names the identity when one is known. */
+  /**
+   * The identity list changed, in this process or another one (the CLI); reload it. `id` names the
+   * identity when one is known.
+   */
   'identities.changed': { change: 'added' | 'removed' | 'updated'; id?: string };
+  /** Modules, slots, tokens or login states changed (a card inserted or removed, a login); reload tokens. */
+  'tokens.changed': Record<string, never>;
+  /** A token needs its PIN for an operation under way; show the PIN dialog. */
+  'pin.required': PinRequest;
+  /** A PIN request is over; close its dialog. */
+  'pin.closed': PinClosed;
+  /** A slow request (import, keygen) moved on. */
+  'progress.update': ProgressUpdate;
+  /** Settings changed (in another window or tab too). */
+  'settings.changed': Settings;
+  /** The OS opened a file with Keyport; call `app.takeOpenedFiles` and show the Import screen. */
+  'app.filesOpened': Record<string, never>;
 }
 
 /** Every event name, at run time (the preload builds one subscription helper per name). */
-export const eventNames = ['identities.changed'] as const satisfies readonly (keyof ContractEvents)[];
+export const eventNames = [
+  'identities.changed',
+  'tokens.changed',
+  'pin.required',
+  'pin.closed',
+  'progress.update',
+  'settings.changed',
+  'app.filesOpened',
+] as const satisfies readonly (keyof ContractEvents)[];
 
 /** Every event name of the contract. */
 export type EventName = (typeof eventNames)[number];

@@ -3,12 +3,13 @@
  * turns every outcome into a Result. Transport-free, so Electron IPC and `keyport serve` share it.
  */
 import type { z } from 'zod';
-import type { KeyportServices } from '../core/services';
+import type { KeyportServices, ProgressReporter } from '../core/services';
 import { version } from '../../package.json';
 import { isMethodName, requestSchema, type MethodName, type ResponseOf, type ValidRequestOf } from './contract';
-import { toKeyportError } from './errors';
+import { KeyportError, toKeyportError } from './errors';
 import type { EventHub } from './events';
 import { err, ok, type Result } from './result';
+import type { ProgressUpdate } from './views';
 
 /** Options for `serveContract`. */
 export interface ServeOptions {
@@ -27,6 +28,7 @@ type Binding<M extends MethodName> = (
 /** How each method maps onto the core services; the mapped type makes a missing method a compile error. */
 const bindings: { [M in MethodName]: Binding<M> } = {
   'app.version': async () => ({ name: 'Keyport', version }),
+  'app.takeOpenedFiles': async (services) => services.takeOpenedFiles(),
   'identities.list': (services) => services.listIdentities(),
   'identities.show': (services, { id }) => services.showIdentity(id),
   'identities.remove': async (services, { id }, events) => {
@@ -34,8 +36,71 @@ const bindings: { [M in MethodName]: Binding<M> } = {
     events?.emit('identities.changed', { change: 'removed', id });
     return null;
   },
+  'identities.import': async (services, { progressId, ...request }, events) => {
+    const id = await withProgress(events, progressId, 'import', (progress) => services.importIdentity(request, progress));
+    events?.emit('identities.changed', { change: 'added', id });
+    return { id };
+  },
+  'identities.export': (services, request) => services.exportIdentity(request),
+  'keys.generate': (services, { progressId, ...request }, events) =>
+    withProgress(events, progressId, 'keygen', (progress) => services.generateKey(request, progress)),
+  'keys.pending': (services) => services.pendingKeys(),
+  'keys.attach': async (services, { keyId, certificate, label }, events) => {
+    const id = await services.attachCertificate(keyId, certificate, label);
+    events?.emit('identities.changed', { change: 'added', id });
+    return { id };
+  },
   'tokens.list': (services) => services.listTokens(),
+  'tokens.login': async (services, { pin, ...token }, events) => {
+    await services.loginToken(token, pin);
+    events?.emit('tokens.changed', {});
+    return null;
+  },
+  'tokens.logout': async (services, token, events) => {
+    await services.logoutToken(token);
+    events?.emit('tokens.changed', {});
+    return null;
+  },
+  'connection.test': (services, { ca, ...request }) => services.testConnection({ ...request, ca: ca ?? [] }),
+  'settings.get': (services) => services.getSettings(),
+  'settings.set': async (services, change, events) => {
+    const settings = await services.updateSettings(change);
+    events?.emit('settings.changed', settings);
+    return settings;
+  },
+  'pin.answer': async (services, { requestId, pin }) => {
+    if (!services.answerPin(requestId, pin)) throw noPinRequest();
+    return null;
+  },
+  'pin.cancel': async (services, { requestId }) => {
+    if (!services.cancelPin(requestId)) throw noPinRequest();
+    return null;
+  },
 };
+
+/** Runs a slow operation, publishing `progress.update` events when the caller gave a progressId. */
+async function withProgress<T>(
+  events: EventHub | undefined,
+  progressId: string | undefined,
+  operation: ProgressUpdate['operation'],
+  run: (progress: ProgressReporter) => Promise<T>,
+): Promise<T> {
+  const report = (stage: string, done: boolean) => {
+    if (progressId !== undefined) events?.emit('progress.update', { progressId, operation, stage, done });
+  };
+  try {
+    const value = await run((stage) => report(stage, false));
+    report('done', true);
+    return value;
+  } catch (e) {
+    report('failed', true);
+    throw e;
+  }
+}
+
+function noPinRequest(): KeyportError {
+  return new KeyportError('KEYPORT_NOT_FOUND', 'That PIN request is over (answered elsewhere, cancelled or timed out); retry the operation if it failed.');
+}
 
 /**
  * Serves one request. Never throws: an unknown method or a body its schema rejects gives

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { AppServices } from '../../core/app-services';
 import { startUiServer } from '../../core/serve/server';
+import { createEventHub } from '../../shared/events';
 import { KeyportError, toKeyportError } from '../../shared/errors';
 import { action } from '../action';
 
@@ -47,8 +49,12 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'only 127.0.0.1 is accepted: the UI can use your keys (use ssh -L to reach it from elsewhere)')
     .action(
       action<{ json?: boolean; port?: string; host?: string }>(async (_args, opts, keyport) => {
+        const events = createEventHub((e) => reportInternal(e));
+        // PINs are asked in the page (pin.required), never on this terminal.
+        const services = new AppServices({ dataDir: keyport.registry.dataDir, pkcs11Modules: keyport.modules, events, onError: reportInternal });
         const server = await startUiServer({
-          services: keyport,
+          services,
+          events,
           rendererDir: rendererDir(),
           port: parsePort(opts.port),
           ...(opts.host !== undefined ? { host: opts.host } : {}),
@@ -57,6 +63,7 @@ export function registerServeCommand(program: Command): void {
         process.stdout.write(`Keyport UI: ${server.url}\nOpen this address in a browser on this machine; it holds this run's session token. Press Ctrl+C to stop.\n`);
         await untilStopped();
         await server.close();
+        await services.close();
       }),
     );
 }

@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventHub } from '../../shared/events';
 import { serveContract } from '../../shared/serve';
 import type { KeyportServices } from '../services';
-import { readJsonBody } from './body';
+import { isMethodName, maxRequestBytes } from '../../shared/contract';
+import { MAX_BODY_BYTES, readJsonBody } from './body';
 import { openEventStream } from './event-stream';
 import { checkSource } from './guard';
 import { sendJson, sendText, writeHead } from './headers';
@@ -22,7 +23,8 @@ export interface HandlerContext {
   services: KeyportServices;
   events: EventHub;
   rendererDir: string;
-  maxBodyBytes: number;
+  /** A fixed body limit for every method; by default each method's own (maxRequestBytes). */
+  maxBodyBytes?: number;
   /** Open event streams, closed when the server stops. */
   streams: Set<() => void>;
   onInternalError?: (error: unknown) => void;
@@ -61,7 +63,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
 
 /** The printed URL's first visit: a valid token becomes the session cookie, and the URL loses it. */
 function exchangeToken(ctx: HandlerContext, res: ServerResponse, token: string): void {
-  if (!ctx.session.matches(token)) return refuse(res, reject(401, 'KEYPORT_FORBIDDEN', WRONG_TOKEN), false);
+  if (!ctx.session.redeem(token)) return refuse(res, reject(401, 'KEYPORT_FORBIDDEN', WRONG_TOKEN), false);
   // 303 to "/" keeps the token out of the address bar and the history.
   writeHead(res, 303, { location: '/', 'set-cookie': ctx.session.cookie() });
   res.end();
@@ -80,7 +82,7 @@ async function answerApi(ctx: HandlerContext, req: IncomingMessage, res: ServerR
   if (mediaType(req.headers['content-type']) !== 'application/json') {
     return refuse(res, reject(415, 'KEYPORT_INVALID_REQUEST', 'Keyport API requests must have content-type application/json.'), true);
   }
-  const body = await readJsonBody(req, ctx.maxBodyBytes);
+  const body = await readJsonBody(req, ctx.maxBodyBytes ?? (isMethodName(method) ? maxRequestBytes(method) : MAX_BODY_BYTES));
   if ('status' in body) return refuse(res, body, true, body.status === 413 ? { connection: 'close' } : {});
   const result = await serveContract(ctx.services, method, body.value, {
     events: ctx.events,

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { KeyportError } from '../../shared/errors';
 import { createEventHub, type EventHub } from '../../shared/events';
 import type { KeyportServices } from '../services';
-import { MAX_BODY_BYTES } from './body';
 import { createRequestHandler } from './handler';
 import { createSession } from './session';
 
@@ -28,7 +27,7 @@ export interface UiServerOptions {
   host?: string;
   /** Where contract events are published; a private hub by default. */
   events?: EventHub;
-  /** Default 64 KiB. */
+  /** One body limit for every method; by default 64 KiB, more for methods that carry files (maxRequestBytes). */
   maxBodyBytes?: number;
   /** Told about faults that are not KeyportErrors, for the terminal's diagnostics. */
   onInternalError?: (error: unknown) => void;
@@ -41,6 +40,8 @@ export interface UiServer {
   readonly origin: string;
   /** The address to open: the origin plus this run's session token. */
   readonly url: string;
+  /** An address that works for one first visit only (see Session.oneTimeToken). */
+  oneTimeUrl(): string;
   /** Stops listening and ends every open connection, event streams included. */
   close(): Promise<void>;
 }
@@ -63,7 +64,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       services: options.services,
       events: options.events ?? createEventHub(),
       rendererDir: options.rendererDir,
-      maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+      ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
       streams,
       ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
     }),
@@ -73,6 +74,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     port: actualPort,
     origin,
     url: `${origin}/?token=${session.token}`,
+    oneTimeUrl: () => `${origin}/?token=${session.oneTimeToken()}`,
     close: () => close(server, streams),
   };
 }

@@ -12,6 +12,13 @@ export interface Session {
   readonly token: string;
   /** True when `candidate` is the token (constant time). */
   matches(candidate: string | undefined): boolean;
+  /**
+   * A token for one first visit only (`keyport serve --open` passes it to the browser launcher,
+   * whose argv other local users can read): traded once for the cookie, then worthless.
+   */
+  oneTimeToken(): string;
+  /** True when `candidate` is the token or an unused one-time token, which it then uses up. */
+  redeem(candidate: string): boolean;
   /** The Set-Cookie value that hands the token to the browser. */
   cookie(): string;
   /** The token the request's Cookie header carries for this session, if any. */
@@ -23,9 +30,18 @@ export function createSession(port: number): Session {
   const token = randomBytes(32).toString('base64url');
   const name = `keyport-session-${port}`;
   const digest = sha256(token);
+  const oneTime = new Set<string>();
+  const matches = (candidate: string | undefined) => candidate !== undefined && timingSafeEqual(sha256(candidate), digest);
   return {
     token,
-    matches: (candidate) => candidate !== undefined && timingSafeEqual(sha256(candidate), digest),
+    matches,
+    oneTimeToken: () => {
+      const fresh = randomBytes(32).toString('base64url');
+      oneTime.add(sha256(fresh).toString('hex'));
+      return fresh;
+    },
+    // A Set lookup by hash: the hash is what is compared, so timing says nothing about the token.
+    redeem: (candidate) => matches(candidate) || oneTime.delete(sha256(candidate).toString('hex')),
     cookie: () => `${name}=${token}; Path=/; HttpOnly; SameSite=Strict`,
     tokenFrom: (header) => cookieValue(header, name),
   };

@@ -106,6 +106,23 @@ export class Pkcs11KeyStore implements KeyStore {
     return pending;
   }
 
+  /** Logs in with a PIN the user just typed (the UI's unlock), without asking the PIN source. */
+  async loginWith(address: TokenAddress, pin: string): Promise<void> {
+    await this.host.call('login', { ...address, pin });
+  }
+
+  /** Ends the login on one token; its keys then need the PIN again. */
+  async logout(address: TokenAddress): Promise<void> {
+    await this.host.call('logout', address);
+  }
+
+  /** Logs out of every token this host is logged in to (screen lock, suspend, idle timeout). */
+  async logoutAll(): Promise<void> {
+    const listing = await this.listTokens();
+    const loggedIn = listing.flatMap((m) => m.slots.flatMap((s) => (s.token?.loggedIn ? [{ module: m.module, token: s.token.label }] : [])));
+    for (const address of loggedIn) await this.logout(address);
+  }
+
   /** Runs `op`; when the token wants a PIN (first use, or a restarted host), logs in and runs it once more. */
   private async withLogin<T>(address: TokenAddress, op: () => Promise<T>): Promise<T> {
     try {
