@@ -160,7 +160,7 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     const answer = page.waitForResponse((r) => r.url().endsWith('/api/connection.test'));
     await page.getByLabel('URL').fill(bed.refusingUrl);
     await page.getByRole('button', { name: 'Run test' }).click();
-    const report = ((await (await answer).json()) as { value: { ok: boolean; diagnoses?: Array<{ code: string }> } }).value;
+    const report = ((await (await answer).json()) as { value: { ok: boolean; steps: Array<{ ok: boolean }>; diagnoses?: Array<{ code: string }> } }).value;
     expect(report.ok).toBe(false);
     await page.locator('.report[data-ok=false]').waitFor();
     expect(await page.locator('.step[data-ok=false] .step-error').first().innerText()).not.toBe('');

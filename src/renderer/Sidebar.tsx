@@ -1,12 +1,13 @@
+import { ArrowLeftRight, FileUp, IdCard, KeyRound, Settings, Usb } from 'lucide-react';
 import { useIdentities } from './hooks/useIdentities';
 
 /** The screens in the sidebar, in order. */
 const SCREENS = [
-  { screen: 'identities', label: 'Identities', icon: '◈' },
-  { screen: 'import', label: 'Import', icon: '⇩' },
-  { screen: 'keygen', label: 'New key', icon: '✦' },
-  { screen: 'tokens', label: 'Tokens', icon: '▣' },
-  { screen: 'test', label: 'Test connection', icon: '⇄' },
+  { screen: 'identities', label: 'Identities', Icon: IdCard },
+  { screen: 'import', label: 'Import', Icon: FileUp },
+  { screen: 'keygen', label: 'New key', Icon: KeyRound },
+  { screen: 'tokens', label: 'Tokens', Icon: Usb },
+  { screen: 'test', label: 'Test connection', Icon: ArrowLeftRight },
 ] as const;
 
 /** The sidebar: the brand, the screens (with how many identities need attention), settings at the bottom. */
@@ -16,13 +17,15 @@ export function Sidebar({ screen }: { screen: string }) {
   return (
     <nav className="sidebar" aria-label="Screens">
       <div className="brand">
-        <span className="brand-mark" aria-hidden="true">K</span>
+        <span className="brand-mark" aria-hidden="true">
+          <KeyRound size={15} strokeWidth={2.4} />
+        </span>
         Keyport
       </div>
       <div className="nav-section">Workspace</div>
       {SCREENS.map((s) => (
         <a key={s.screen} className="nav-link" href={`#/${s.screen}`} aria-current={screen === s.screen ? 'page' : undefined}>
-          <span className="nav-icon" aria-hidden="true">{s.icon}</span>
+          <s.Icon className="nav-icon" size={16} aria-hidden="true" />
           {s.label}
           {s.screen === 'identities' && attention > 0 && (
             <span className="nav-count" title={`${attention} expiring or expired`}>
@@ -34,7 +37,7 @@ export function Sidebar({ screen }: { screen: string }) {
       ))}
       <div className="sidebar-footer">
         <a className="nav-link" href="#/settings" aria-current={screen === 'settings' ? 'page' : undefined}>
-          <span className="nav-icon" aria-hidden="true">⚙</span>
+          <Settings className="nav-icon" size={16} aria-hidden="true" />
           Settings
         </a>
       </div>

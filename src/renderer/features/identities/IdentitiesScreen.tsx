@@ -1,3 +1,4 @@
+import { KeyRound, Search } from 'lucide-react';
 import { useDeferredValue, useMemo, useState } from 'react';
 import { Button } from '../../components/Button';
 import { EmptyState } from '../../components/EmptyState';
@@ -43,7 +44,7 @@ export function IdentitiesScreen({ navigate }: IdentitiesScreenProps) {
       {result && !result.ok && <ErrorText code={result.error.code}>{result.error.message}</ErrorText>}
       {result?.ok && identities.length === 0 && (
         <EmptyState
-          icon="🔑"
+          icon={<KeyRound size={26} />}
           title="No identities yet"
           actions={
             <>
@@ -61,14 +62,17 @@ export function IdentitiesScreen({ navigate }: IdentitiesScreenProps) {
       {result?.ok && identities.length > 0 && (
         <>
           <div className="toolbar">
-            <input
+            <label className="search-box">
+              <Search className="search-icon" size={15} aria-hidden="true" />
+              <input
               type="search"
               className="search"
               placeholder="Search by name, subject, SAN, issuer, serial…"
               aria-label="Search identities"
               value={query}
               onChange={(e) => setQuery(e.target.value)}
-            />
+              />
+            </label>
             <SegmentedControl
               label="Filter by status"
               value={filter}

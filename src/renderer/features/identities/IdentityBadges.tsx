@@ -33,11 +33,12 @@ export function KeyStoreBadge({ store }: { store: KeyStoreView }) {
 }
 
 /** The expiry countdown in its status colour, with the exact date for hover and screen readers. */
-export function ExpiryCountdown(props: { status: IdentityStatus; notBefore: string; notAfter: string; now: number }) {
+export function ExpiryCountdown(props: { status: IdentityStatus; notBefore: string; notAfter: string; now: number; sentence?: boolean }) {
   const expiry = expiryOf(props, props.now);
+  const text = props.sentence && props.status !== 'not-yet-valid' ? `${props.status === 'expired' ? 'Expired' : 'Expires'} ${expiry.text}` : expiry.text;
   return (
     <time className={`countdown countdown-${expiry.tone}`} dateTime={props.notAfter} title={new Date(props.notAfter).toLocaleString()}>
-      {expiry.text}
+      {text}
     </time>
   );
 }

@@ -67,7 +67,7 @@ function Detail({ identity, navigate }: { identity: IdentityDetail; navigate: (t
           <div className="row detail-badges">
             <StatusBadge status={identity.status} />
             <KeyStoreBadge store={identity.keyStore} />
-            <ExpiryCountdown status={identity.status} notBefore={identity.notBefore} notAfter={identity.notAfter} now={now} />
+            <ExpiryCountdown status={identity.status} notBefore={identity.notBefore} notAfter={identity.notAfter} now={now} sentence />
           </div>
         </div>
         <div className="page-actions">

@@ -5,7 +5,7 @@ export type ExpiryTone = 'success' | 'warning' | 'danger' | 'neutral';
 
 /** An expiry countdown in words and the tone it is drawn in. */
 export interface Expiry {
-  /** `in 3 days`, `2 hours ago`, `starts in 5 minutes`. */
+  /** Under an "Expires" heading: `in 3 days`, `2 hours ago`, `starts in 5 minutes`. */
   text: string;
   tone: ExpiryTone;
 }
@@ -33,13 +33,13 @@ export function expiryOf(identity: { status: IdentityStatus; notBefore: string; 
   const untilEnd = Date.parse(identity.notAfter) - now;
   switch (identity.status) {
     case 'expired':
-      return { text: `expired ${relativeTime(untilEnd)}`, tone: 'danger' };
+      return { text: relativeTime(untilEnd), tone: 'danger' };
     case 'not-yet-valid':
       return { text: `starts ${relativeTime(Date.parse(identity.notBefore) - now)}`, tone: 'neutral' };
     case 'expiring':
-      return { text: `expires ${relativeTime(untilEnd)}`, tone: 'warning' };
+      return { text: relativeTime(untilEnd), tone: 'warning' };
     default:
-      return { text: `expires ${relativeTime(untilEnd)}`, tone: 'success' };
+      return { text: relativeTime(untilEnd), tone: 'success' };
   }
 }
 

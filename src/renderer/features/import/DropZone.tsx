@@ -1,3 +1,4 @@
+import { FileKey, Upload } from 'lucide-react';
 import { useRef, useState, type DragEvent } from 'react';
 import { Button } from '../../components/Button';
 
@@ -32,7 +33,7 @@ export function DropZone({ file, onFile, accept, ...aria }: DropZoneProps) {
       onDrop={onDrop}
     >
       <div className="dropzone-icon" aria-hidden="true">
-        {file ? '📄' : '⇪'}
+        {file ? <FileKey size={20} /> : <Upload size={20} />}
       </div>
       <div className="dropzone-text">
         {file ? (

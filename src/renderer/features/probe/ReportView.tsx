@@ -1,7 +1,9 @@
+import { Check, X } from 'lucide-react';
 import type { ConnectionDiagnosis, ConnectionReport } from '../../../shared/views';
 import { Badge, type BadgeTone } from '../../components/Badge';
 import { Card } from '../../components/Card';
 import { CopyButton } from '../../components/CopyButton';
+import { displaySteps } from './steps';
 import { StepList } from './StepList';
 
 const SEVERITY_TONES: Record<string, BadgeTone> = { error: 'danger', critical: 'danger', warning: 'warning', info: 'info' };
@@ -12,7 +14,7 @@ export function ReportView({ report }: { report: ConnectionReport }) {
     <div className="stack report" data-ok={report.ok}>
       <div className={`verdict verdict-${report.ok ? 'ok' : 'fail'}`} role="status">
         <span className="verdict-icon" aria-hidden="true">
-          {report.ok ? '✓' : '✕'}
+          {report.ok ? <Check size={18} strokeWidth={3} /> : <X size={18} strokeWidth={3} />}
         </span>
         <div>
           <div className="verdict-title">{report.ok ? 'Connected: the server accepted the identity' : 'The connection test failed'}</div>
@@ -24,7 +26,7 @@ export function ReportView({ report }: { report: ConnectionReport }) {
       </div>
       <div className="grid-2 report-grid">
         <Card title="Steps">
-          <StepList steps={report.steps} />
+          <StepList steps={displaySteps(report)} />
         </Card>
         <Card title="Negotiated">
           <dl className="kv kv-compact">

@@ -1,3 +1,4 @@
+import { Check, X } from 'lucide-react';
 import type { ConnectionStep } from '../../../shared/views';
 
 const STEP_NAMES: Record<string, string> = {
@@ -14,7 +15,7 @@ export function StepList({ steps }: { steps: ConnectionStep[] }) {
       {steps.map((step) => (
         <li key={step.step} className={`step step-${step.ok ? 'ok' : 'fail'}`} data-step={step.step} data-ok={step.ok}>
           <span className="step-mark" aria-hidden="true">
-            {step.ok ? '✓' : '✕'}
+            {step.ok ? <Check size={13} strokeWidth={3} /> : <X size={13} strokeWidth={3} />}
           </span>
           <div className="step-main">
             <div className="step-title">

@@ -1,3 +1,4 @@
+import { CircleDashed, Lock, LockOpen } from 'lucide-react';
 import { useState } from 'react';
 import type { TokenModuleView } from '../../../shared/identity';
 import { Badge } from '../../components/Badge';
@@ -21,16 +22,16 @@ export function SlotRow({ module, slot }: SlotRowProps) {
   return (
     <li className="list-item" data-slot={slot.slotId} data-token={token?.label ?? ''}>
       <div className="slot-icon" aria-hidden="true">
-        {token ? '🔐' : '◌'}
+        {!token ? <CircleDashed size={17} /> : token.loggedIn ? <LockOpen size={17} /> : <Lock size={17} />}
       </div>
       <div className="list-main">
-        <div className="cell-title">{token ? token.label : 'Empty slot'}</div>
+        <div className="cell-title">{!token ? 'Empty slot' : token.label || 'Uninitialised token'}</div>
         <div className="cell-sub">
           {token ? `${token.manufacturer} ${token.model} · serial ${token.serialNumber}` : slot.description} · slot {slot.slotId}
         </div>
       </div>
-      {token ? <TokenState token={token} /> : <Badge>No token</Badge>}
-      {token && <SessionButton module={module} token={token} />}
+      {!token ? <Badge>No token</Badge> : !token.label ? <Badge>Not initialised</Badge> : <TokenState token={token} />}
+      {token?.label && <SessionButton module={module} token={token} />}
     </li>
   );
 }

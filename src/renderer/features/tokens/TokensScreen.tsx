@@ -1,3 +1,4 @@
+import { Usb } from 'lucide-react';
 import type { TokenModuleView } from '../../../shared/identity';
 import { Badge } from '../../components/Badge';
 import { Card } from '../../components/Card';
@@ -18,7 +19,7 @@ export function TokensScreen() {
       {!result && <Loading label="Asking the PKCS#11 modules…" />}
       {result && !result.ok && <ErrorText code={result.error.code}>{result.error.message}</ErrorText>}
       {result?.ok && result.value.length === 0 && (
-        <EmptyState icon="🪪" title="No PKCS#11 module configured">
+        <EmptyState icon={<Usb size={26} />} title="No PKCS#11 module configured">
           Point Keyport at your token’s module: start it with <code>KEYPORT_PKCS11_MODULES=/path/to/module.so</code> (or{' '}
           <code>--pkcs11-module PATH</code>), e.g. OpenSC’s <code>opensc-pkcs11.so</code> for smartcards and YubiKeys.
         </EmptyState>
