@@ -9,6 +9,7 @@ import { PinPrompt } from './features/pin/PinPrompt';
 import { ProbeScreen } from './features/probe/ProbeScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TokensScreen } from './features/tokens/TokensScreen';
+import { IdentitiesProvider } from './hooks/useIdentities';
 import { useOpenedFiles } from './hooks/useOpenedFiles';
 import { useRoute, type Route } from './hooks/useRoute';
 import { useSettings, useThemeAttribute } from './hooks/useSettings';
@@ -31,12 +32,14 @@ export function App() {
   return (
     <TooltipProvider delayDuration={300}>
       <ToastProvider>
-        <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
-          <Sidebar screen={route.screen} />
-          <main className="content" id="main">
-            <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
-          </main>
-        </div>
+        <IdentitiesProvider>
+          <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
+            <Sidebar screen={route.screen} />
+            <main className="content" id="main">
+              <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
+            </main>
+          </div>
+        </IdentitiesProvider>
         <PinPrompt />
       </ToastProvider>
     </TooltipProvider>
