@@ -14,6 +14,8 @@ export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'test-results'
 export async function checkScreen(page: Page, name: string): Promise<string[]> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const violations: string[] = [];
+  // Toasts from the previous step would cover the screen in the shot: dismiss them first.
+  for (const close of await page.locator('.toast-close').all()) await close.click().catch(() => undefined);
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     // Colour transitions (buttons, inputs) take 120 ms: let them end before shooting and measuring.

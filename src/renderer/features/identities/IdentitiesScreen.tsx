@@ -36,7 +36,7 @@ export function IdentitiesScreen({ navigate }: IdentitiesScreenProps) {
       </Button>
     </>
   );
-  const subtitle = result?.ok ? `${identities.length} client ${identities.length === 1 ? 'identity' : 'identities'}` : 'Client certificates and where their keys live';
+  const subtitle = result?.ok && identities.length > 0 ? `${identities.length} client ${identities.length === 1 ? 'identity' : 'identities'}` : 'Client certificates and where their keys live';
   return (
     <div className="screen screen-wide">
       <PageHeader title="Identities" subtitle={subtitle} actions={actions} />
