@@ -23,6 +23,8 @@ PACKAGES=(
   iproute2 util-linux coreutils
   # UI tests
   chromium
+  # virtual smartcard for card insert/remove (vicc; Debian's package lacks its Crypto dependency)
+  vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
 )
 # Go >= 1.21 (extended master secret) for the Go interop peer: golang-1.23-go, from
 # bookworm-backports on Debian 12 (elsewhere from the release, if it has it). golang-go (1.19)

@@ -4,7 +4,7 @@
  * records what the bundle asks of the electron module and calls its IPC handlers.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,13 @@ let report: {
   loaded: string[];
   channels: string[];
   calls: Record<string, unknown>;
+  sent: Array<[string, unknown]>;
+  tray: { tooltip: string; menu: string[] } | null;
+  power: string[];
+  appEvents: string[];
+  errors: string[];
 };
+const p12Bytes = Buffer.from('not really a PKCS#12, only bytes to hand over');
 
 beforeAll(() => {
   const outDir = path.join(temp, 'out');
@@ -30,9 +36,11 @@ beforeAll(() => {
     { cwd: root, encoding: 'utf8' },
   );
   if (build.status !== 0) throw new Error(`electron-vite build failed: ${build.stderr}`);
+  const opened = path.join(temp, 'mailed.p12');
+  writeFileSync(opened, p12Bytes);
   const run = spawnSync(
     process.execPath,
-    [path.join(__dirname, 'fixtures/electron-stand-in.cjs'), path.join(outDir, 'main/index.js')],
+    [path.join(__dirname, 'fixtures/electron-stand-in.cjs'), path.join(outDir, 'main/index.js'), opened],
     {
       cwd: root,
       encoding: 'utf8',
@@ -80,6 +88,26 @@ describe('Electron main bundle', () => {
     expect(report.calls.tokens).toEqual({ ok: true, value: [] });
     expect(report.calls.badBody).toMatchObject({ ok: false, error: { code: 'KEYPORT_INVALID_REQUEST' } });
     expect(report.calls.missing).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
+  });
+
+  it('shows a tray whose menu opens Keyport, says all is well on an empty registry, and quits', () => {
+    expect(report.tray).toEqual({
+      tooltip: 'Keyport',
+      menu: ['Open Keyport', 'separator', 'All identities are valid', 'separator', 'Quit Keyport'],
+    });
+  });
+
+  it('locks tokens on screen lock and suspend, re-checks on resume, and takes opened files', () => {
+    expect([...report.power].sort()).toEqual(['lock-screen', 'resume', 'suspend']);
+    expect(report.appEvents).toEqual(expect.arrayContaining(['second-instance', 'open-file', 'will-quit']));
+    expect(report.errors).toEqual([]);
+  });
+
+  it('hands a .p12 the app (argv) and a second instance were asked to open to the page, as bytes, once', () => {
+    const file = { name: 'mailed.p12', dataBase64: p12Bytes.toString('base64') };
+    expect(report.calls.opened).toEqual({ ok: true, value: [file, file] });
+    expect(report.calls.openedAgain).toEqual({ ok: true, value: [] });
+    expect(report.sent).toContainEqual(['app.filesOpened', {}]);
   });
 
   it.each(['webPage', 'subframe', 'goneFrame'])('refuses a request from %s', (name) => {

@@ -1,17 +1,25 @@
 /**
- * Electron main process: lifecycle only. It starts the core, serves the contract over IPC and
- * opens the window; all behaviour lives in src/core behind the contract.
+ * Electron main process: lifecycle only. It starts the core, serves the contract over IPC, opens
+ * the window, and wires the desktop around it (tray, notifications, opened files, power events);
+ * all behaviour lives in src/core behind the contract.
  */
-import { app, BrowserWindow } from 'electron';
-import type { KeyportServices } from '../core/services';
+import { app, BrowserWindow, dialog } from 'electron';
+import type { AppServices } from '../core/app-services';
+import { toKeyportError } from '../shared/errors';
 import { createEventHub } from '../shared/events';
 import { registerIpc } from './ipc';
+import { Notifier } from './notifications';
+import { openableArgs, readOpenedFile } from './opened-files';
+import { watchPower } from './power';
 import { registerRendererScheme, serveRenderer } from './protocol';
 import { startServices } from './services';
+import { createTray } from './tray';
 import { createMainWindow, hardenSession, hardenWebContents } from './window';
 
 /** How long quitting waits for the core to close its token sessions. */
 const CLOSE_TIMEOUT_MS = 5000;
+/** Statuses drift with time alone (valid → expiring), so the tray and notices are refreshed hourly too. */
+const ATTENTION_REFRESH_MS = 3_600_000;
 
 // Privileged schemes must be declared before `ready`.
 registerRendererScheme();
@@ -25,32 +33,56 @@ if (!app.requestSingleInstanceLock()) {
 
 function run(): void {
   let mainWindow: BrowserWindow | null = null;
+  const logError = (e: unknown) => console.error('Keyport:', e);
   const events = createEventHub((e) => console.error('Keyport: an event listener failed:', e));
   const services = startServices(events);
   // Start-up failures are shown by the window through every IPC answer; don't also crash.
   services.catch(() => {});
 
-  const openWindow = () => {
-    mainWindow = createMainWindow();
-    mainWindow.on('closed', () => {
-      mainWindow = null;
-    });
+  const showWindow = (identityId?: string) => {
+    if (!app.isReady()) return;
+    if (!mainWindow) {
+      mainWindow = createMainWindow();
+      mainWindow.on('closed', () => {
+        mainWindow = null;
+      });
+    } else {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+    if (identityId) events.emit('app.showIdentity', { id: identityId });
+  };
+
+  /** Files from the OS (association, "open with"): their bytes go to the Import screen. */
+  const openFiles = async (paths: string[]) => {
+    for (const file of paths) {
+      try {
+        (await services).offerFile(await readOpenedFile(file));
+      } catch (e) {
+        dialog.showErrorBox('Keyport cannot open this file', toKeyportError(e, `Cannot open ${file}`).message);
+      }
+    }
+    if (paths.length > 0) showWindow();
   };
 
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
-  app.on('second-instance', () => {
-    if (!mainWindow) return openWindow();
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.focus();
+  app.on('second-instance', (_event, argv) => {
+    showWindow();
+    void openFiles(openableArgs(argv.slice(1)));
+  });
+  // macOS hands opened files over as events, also before `ready`.
+  app.on('open-file', (event, file) => {
+    event.preventDefault();
+    void app.whenReady().then(() => openFiles([file]));
   });
   // macOS keeps apps alive without windows; elsewhere closing the last window quits.
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+    if (BrowserWindow.getAllWindows().length === 0) showWindow();
   });
-  // Close the core (token host, registry lock) before exiting, but never hang on it.
+  // Close the core (watchers, PIN requests, token host) before exiting, but never hang on it.
   let closed = false;
   app.on('will-quit', (event) => {
     if (closed) return;
@@ -65,11 +97,27 @@ function run(): void {
     hardenSession();
     serveRenderer();
     registerIpc(services, events);
-    openWindow();
+    showWindow();
+    const notifier = new Notifier(async () => (await (await services).getSettings()).notifications, showWindow);
+    const tray = createTray({ show: showWindow, quit: () => app.quit() });
+    app.once('will-quit', () => tray.destroy());
+    const refreshAttention = async () => {
+      const identities = await (await services).listIdentities();
+      tray.update(identities);
+      await notifier.identities(identities);
+    };
+    const refresh = () => void refreshAttention().catch(logError);
+    refresh();
+    events.subscribe('identities.changed', refresh);
+    setInterval(refresh, ATTENTION_REFRESH_MS).unref();
+    events.subscribe('pin.required', (request) => void notifier.pinRequired(request, mainWindow?.isFocused() ?? false).catch(logError));
+    // Renewal (not merged yet) adds its catch-up check to `resume` here.
+    watchPower({ lock: async () => (await services).lockTokens(), resume: refreshAttention }, logError);
+    void openFiles(openableArgs(process.argv.slice(app.isPackaged ? 1 : 2)));
   });
 }
 
-async function closeWithin(services: Promise<KeyportServices>, ms: number): Promise<void> {
+async function closeWithin(services: Promise<AppServices>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);

@@ -32,6 +32,8 @@ export function createMainWindow(): BrowserWindow {
       navigateOnDragDrop: false,
       // Spellcheck would send typed text (labels, hostnames) to a dictionary service.
       spellcheck: false,
+      // Middle-click on a link would try to open a new window (denied anyway below).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   window.once('ready-to-show', () => window.show());

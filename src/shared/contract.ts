@@ -238,6 +238,8 @@ export interface ContractEvents {
   'settings.changed': Settings;
   /** The OS opened a file with Keyport; call `app.takeOpenedFiles` and show the Import screen. */
   'app.filesOpened': Record<string, never>;
+  /** The user picked an identity outside the page (tray menu, notification); show its details. */
+  'app.showIdentity': { id: string };
 }
 
 /** Every event name, at run time (the preload builds one subscription helper per name). */
@@ -249,6 +251,7 @@ export const eventNames = [
   'progress.update',
   'settings.changed',
   'app.filesOpened',
+  'app.showIdentity',
 ] as const satisfies readonly (keyof ContractEvents)[];
 
 /** Every event name of the contract. */

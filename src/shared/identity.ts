@@ -37,6 +37,8 @@ export interface TokenModuleView {
     slotId: string;
     description: string;
     tokenPresent: boolean;
+    /** A card is in the reader but its module cannot use it (no PKCS#11 token on it); `token` is absent. */
+    unrecognized?: boolean;
     token?: {
       label: string;
       manufacturer: string;

@@ -195,6 +195,25 @@ describe('the API', () => {
     expect(JSON.parse(reply.body).error.message).toMatch(/id: the identity id is too long/);
   });
 
+  it('reads larger bodies only for the methods that carry files, up to their own limit', async () => {
+    const p12 = Buffer.alloc(1024 * 1024, 7).toString('base64');
+    const body = JSON.stringify({ file: { name: 'big.p12', dataBase64: p12 }, to: { kind: 'keychain' } });
+    expect(body.length).toBeGreaterThan(64 * 1024);
+    expect(JSON.parse((await api('identities.import', body)).body)).toEqual({ ok: true, value: { id: 'id-2' } });
+    expect((await api('identities.list', JSON.stringify({ pad: p12 }))).status).toBe(413);
+    const tooLarge = JSON.stringify({ file: { name: 'huge.p12', dataBase64: 'A'.repeat(9 * 1024 * 1024) }, to: { kind: 'keychain' } });
+    expect((await api('identities.import', tooLarge)).status).toBe(413);
+  });
+
+  it('trades a one-time token (serve --open) for a session once only', async () => {
+    const once = new URL(server.oneTimeUrl());
+    const first = await send(port, { path: once.pathname + once.search });
+    expect(first.status).toBe(303);
+    const ownCookie = String(first.headers['set-cookie']?.[0]).split(';')[0]!;
+    expect((await send(port, { path: '/api/identities.list', method: 'POST', body: '{}', headers: { cookie: ownCookie, 'content-type': 'application/json' } })).status).toBe(200);
+    expect((await send(port, { path: once.pathname + once.search })).status).toBe(401);
+  });
+
   it('answers only the right HTTP method', async () => {
     expect((await withSession({ path: '/api/identities.list' })).status).toBe(405);
     expect((await withSession({ method: 'DELETE', path: '/' })).status).toBe(405);

@@ -5,6 +5,7 @@ import { startUiServer } from '../../core/serve/server';
 import { createEventHub } from '../../shared/events';
 import { KeyportError, toKeyportError } from '../../shared/errors';
 import { action } from '../action';
+import { openBrowser } from '../open-browser';
 
 /**
  * The built renderer: the CLI bundle is out/cli/keyport.js and electron-vite builds the UI into
@@ -46,24 +47,32 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('serve the Keyport UI on 127.0.0.1 for a browser on this machine; prints the address to open')
     .option('--port <n>', 'TCP port on 127.0.0.1 (default: a free port; the address changes every run anyway)')
+    .option('--open', "open the UI in the default browser (with a one-time address, since the launcher's argv is visible to local users)")
     .option('--host <address>', 'only 127.0.0.1 is accepted: the UI can use your keys (use ssh -L to reach it from elsewhere)')
     .action(
-      action<{ json?: boolean; port?: string; host?: string }>(async (_args, opts, keyport) => {
+      action<{ json?: boolean; port?: string; host?: string; open?: boolean }>(async (_args, opts, keyport) => {
         const events = createEventHub((e) => reportInternal(e));
         // PINs are asked in the page (pin.required), never on this terminal.
         const services = new AppServices({ dataDir: keyport.registry.dataDir, pkcs11Modules: keyport.modules, events, onError: reportInternal });
-        const server = await startUiServer({
-          services,
-          events,
-          rendererDir: rendererDir(),
-          port: parsePort(opts.port),
-          ...(opts.host !== undefined ? { host: opts.host } : {}),
-          onInternalError: reportInternal,
-        });
-        process.stdout.write(`Keyport UI: ${server.url}\nOpen this address in a browser on this machine; it holds this run's session token. Press Ctrl+C to stop.\n`);
-        await untilStopped();
-        await server.close();
-        await services.close();
+        try {
+          const server = await startUiServer({
+            services,
+            events,
+            rendererDir: rendererDir(),
+            port: parsePort(opts.port),
+            ...(opts.host !== undefined ? { host: opts.host } : {}),
+            onInternalError: reportInternal,
+          });
+          process.stdout.write(`Keyport UI: ${server.url}\nOpen this address in a browser on this machine; it holds this run's session token. Press Ctrl+C to stop.\n`);
+          if (opts.open) {
+            const failure = await openBrowser(server.oneTimeUrl());
+            if (failure) process.stderr.write(`keyport serve: could not open a browser: ${failure}; open the address above yourself.\n`);
+          }
+          await untilStopped();
+          await server.close();
+        } finally {
+          await services.close();
+        }
       }),
     );
 }

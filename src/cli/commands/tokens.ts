@@ -12,7 +12,7 @@ function describe(modules: TokenModuleView[]): string {
     for (const s of m.slots) {
       const t = s.token;
       if (!t) {
-        lines.push(`  slot ${s.slotId}: ${s.description} (empty)`);
+        lines.push(`  slot ${s.slotId}: ${s.description} (${s.unrecognized ? 'a card Keyport cannot use: no PKCS#11 token on it' : 'empty'})`);
         continue;
       }
       const state = [

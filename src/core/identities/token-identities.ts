@@ -39,7 +39,8 @@ export function tokenModuleView(m: ModuleSummary): TokenModuleView {
     slots: m.slots.map((s) => ({
       slotId: s.slotId,
       description: s.description,
-      tokenPresent: s.token !== undefined,
+      tokenPresent: s.token !== undefined || s.unrecognizedToken === true,
+      ...(s.unrecognizedToken ? { unrecognized: true } : {}),
       ...(s.token
         ? {
             token: {

@@ -2,9 +2,9 @@
  * Finds tokens by module and label, keeps one TokenSession per token, and lists what every
  * module offers for `keyport tokens`.
  */
-import type * as pkcs11 from 'pkcs11js';
+import * as pkcs11 from 'pkcs11js';
 import { KeyportError, toKeyportError } from '../../shared/errors';
-import { mapPkcs11Error } from './ckr';
+import { isCkr, mapPkcs11Error } from './ckr';
 import type { LoadedModule, ModuleSet } from './modules';
 import type { ModuleSummary, SlotSummary, TokenAddress } from './protocol';
 import { TokenSession, tokenFlags } from './token-session';
@@ -13,6 +13,24 @@ import { TokenSession, tokenFlags } from './token-session';
 const CKF_TOKEN_PRESENT = 0x1;
 
 const trim = (s: string): string => s.replace(/[\s\0]+$/, '');
+
+/**
+ * A card the module cannot read (no PKCS#15 application, an unknown applet) or one pulled out
+ * between two calls: that slot has no usable token, but the module's other slots still count.
+ */
+const NO_USABLE_TOKEN = [pkcs11.CKR_TOKEN_NOT_RECOGNIZED, pkcs11.CKR_TOKEN_NOT_PRESENT, pkcs11.CKR_DEVICE_REMOVED];
+
+/** C_GetTokenInfo, or undefined when the slot holds no usable token (see NO_USABLE_TOKEN). */
+function tokenInfo(mod: LoadedModule, slot: pkcs11.Handle): pkcs11.TokenInfo | undefined {
+  try {
+    return mod.lib.C_GetTokenInfo(slot);
+  } catch (e) {
+    if (isCkr(e, ...NO_USABLE_TOKEN)) return undefined;
+    return guardModule(mod, () => {
+      throw e;
+    });
+  }
+}
 
 /** Every token this process talks to, by module path and label. */
 export class TokenDirectory {
@@ -64,7 +82,8 @@ export class TokenDirectory {
       const info = guardModule(mod, () => lib.C_GetSlotInfo(slot));
       const summary: SlotSummary = { slotId: Buffer.from(slot).toString('hex'), description: trim(info.slotDescription) };
       if ((info.flags & CKF_TOKEN_PRESENT) === 0) return summary;
-      const token = guardModule(mod, () => lib.C_GetTokenInfo(slot));
+      const token = tokenInfo(mod, slot);
+      if (!token) return { ...summary, unrecognizedToken: true };
       const label = trim(token.label);
       summary.token = {
         label,
@@ -85,7 +104,8 @@ function findSlot(mod: LoadedModule, label: string): pkcs11.Handle {
   const slots = guardModule(mod, () => lib.C_GetSlotList(true));
   const labels: string[] = [];
   for (const slot of slots) {
-    const info = guardModule(mod, () => lib.C_GetTokenInfo(slot));
+    const info = tokenInfo(mod, slot);
+    if (!info) continue;
     const tokenLabel = trim(info.label);
     if (tokenLabel === label) return slot;
     if (tokenLabel) labels.push(`"${tokenLabel}"`);

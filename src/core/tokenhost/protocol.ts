@@ -43,6 +43,8 @@ export interface SlotSummary {
   slotId: string;
   description: string;
   token?: TokenSummary;
+  /** A card is in the reader, but the module cannot use it (CKR_TOKEN_NOT_RECOGNIZED). */
+  unrecognizedToken?: true;
 }
 
 /** One module: its slots, or why it could not be used. */

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { identity } from '../../test/fixtures/memory-services';
+import type { IdentityView } from '../shared/identity';
+import { expiryNotices, expiryPhrase, needingAttention, trayMenuModel, trayTooltip } from './attention';
+
+const now = new Date('2026-06-01T12:00:00Z');
+const at = (id: string, status: IdentityView['status'], notAfter: string): IdentityView => ({ ...identity, id, label: id, status, notAfter });
+
+const soon = at('soon', 'expiring', '2026-06-04T12:00:00Z');
+const gone = at('gone', 'expired', '2026-05-30T00:00:00Z');
+const fine = at('fine', 'valid', '2027-01-01T00:00:00Z');
+
+describe('attention', () => {
+  it('lists expiring and expired identities, soonest first', () => {
+    expect(needingAttention([fine, soon, gone]).map((i) => i.id)).toEqual(['gone', 'soon']);
+  });
+
+  it.each([
+    ['2026-06-04T12:00:00Z', 'expires in 3 days'],
+    ['2026-06-02T13:00:00Z', 'expires in 1 day'],
+    ['2026-06-01T18:00:00Z', 'expires today'],
+    ['2026-06-01T11:00:00Z', 'expired today'],
+    ['2026-05-31T11:00:00Z', 'expired 1 day ago'],
+    ['2026-05-29T11:00:00Z', 'expired 3 days ago'],
+  ])('says %s is "%s"', (notAfter, phrase) => {
+    expect(expiryPhrase(notAfter, now)).toBe(phrase);
+  });
+
+  it('builds the tray menu: open, what needs attention (capped), quit', () => {
+    expect(trayMenuModel([fine], now)).toEqual([
+      { kind: 'open', label: 'Open Keyport' },
+      { kind: 'separator' },
+      { kind: 'info', label: 'All identities are valid' },
+      { kind: 'separator' },
+      { kind: 'quit', label: 'Quit Keyport' },
+    ]);
+    const menu = trayMenuModel([soon, gone, fine], now, 1);
+    expect(menu.slice(2, 4)).toEqual([
+      { kind: 'identity', id: 'gone', label: 'gone — expired 2 days ago' },
+      { kind: 'info', label: 'and 1 more…' },
+    ]);
+    expect(trayTooltip([soon, gone])).toBe('Keyport — 2 identities need attention');
+    expect(trayTooltip([soon])).toBe('Keyport — 1 identity needs attention');
+  });
+
+  it('notifies once per identity and status', () => {
+    const shown = new Set<string>();
+    expect(expiryNotices([soon, fine], shown, now)).toEqual([
+      { key: 'soon:expiring', id: 'soon', title: 'soon expires soon', body: 'The certificate expires in 3 days; renew it or import a new one.' },
+    ]);
+    expect(expiryNotices([soon, fine], shown, now)).toEqual([]);
+    expect(expiryNotices([{ ...soon, status: 'expired' }], shown, now).map((n) => n.title)).toEqual(['soon has expired']);
+  });
+});

@@ -1,0 +1,38 @@
+import { Notification } from 'electron';
+import type { IdentityView } from '../shared/identity';
+import type { PinRequest } from '../shared/views';
+import { expiryNotices } from './attention';
+
+/** Desktop notifications: identities turning expiring or expired, and a token waiting for its PIN. */
+export class Notifier {
+  private readonly shown = new Set<string>();
+
+  /** `enabled` reads the user's setting; `show` brings the window up (on an identity). */
+  constructor(
+    private readonly enabled: () => Promise<boolean>,
+    private readonly show: (identityId?: string) => void,
+  ) {}
+
+  /** Notifies about identities that newly need attention. */
+  async identities(identities: IdentityView[]): Promise<void> {
+    const notices = expiryNotices(identities, this.shown);
+    if (notices.length === 0 || !(await this.allowed())) return;
+    for (const notice of notices) this.post(notice.title, notice.body, () => this.show(notice.id));
+  }
+
+  /** A token needs its PIN; only when the window is not in front (it shows the dialog itself). */
+  async pinRequired(request: PinRequest, windowFocused: boolean): Promise<void> {
+    if (windowFocused || !(await this.allowed())) return;
+    this.post(`Token "${request.token}" needs its PIN`, 'Open Keyport to enter it.', () => this.show());
+  }
+
+  private async allowed(): Promise<boolean> {
+    return Notification.isSupported() && (await this.enabled().catch(() => false));
+  }
+
+  private post(title: string, body: string, onClick: () => void): void {
+    const notification = new Notification({ title, body, silent: false });
+    notification.on('click', onClick);
+    notification.show();
+  }
+}
