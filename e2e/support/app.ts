@@ -23,6 +23,11 @@ export interface AppOptions {
   env: Record<string, string>;
   /** Window/viewport size; screenshots are taken at this size. */
   viewport?: { width: number; height: number };
+  /**
+   * Runs Keyport inside a wrapper, e.g. a virtual smartcard reader's mount namespace. Only
+   * `keyport serve` can be wrapped, so a wrapped launch always takes the serve path.
+   */
+  wrap?: (cmd: string, args: string[]) => [string, string[]];
 }
 
 /** A running Keyport UI. */
@@ -58,7 +63,7 @@ function requireBuild(): void {
 /** Starts Keyport's UI: the Electron app where its binary exists, else `keyport serve` in Chromium. */
 export async function launchKeyport(o: AppOptions): Promise<KeyportUi> {
   requireBuild();
-  const binary = electronBinary();
+  const binary = o.wrap ? undefined : electronBinary();
   return binary ? launchElectron(binary, o) : launchServe(o);
 }
 
@@ -89,7 +94,8 @@ async function launchServe(o: AppOptions): Promise<KeyportUi> {
   let profile: TempDir | undefined;
   let context: BrowserContext | undefined;
   try {
-    serve = await startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', o.dataDir, 'serve'], {
+    const [cmd, args] = (o.wrap ?? ((c, a) => [c, a]))(process.execPath, [CLI_BUNDLE, '--data-dir', o.dataDir, 'serve']);
+    serve = await startProcess(cmd, args, {
       name: 'keyport serve',
       env: { ...o.env, NO_COLOR: '1' },
       ready: { line: /Keyport UI: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\n/ },

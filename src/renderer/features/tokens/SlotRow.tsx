@@ -1,4 +1,4 @@
-import { CircleDashed, Lock, LockOpen } from 'lucide-react';
+import { CircleDashed, CreditCard, Lock, LockOpen } from 'lucide-react';
 import { useState } from 'react';
 import type { TokenModuleView } from '../../../shared/identity';
 import { Badge } from '../../components/Badge';
@@ -20,20 +20,27 @@ export interface SlotRowProps {
 export function SlotRow({ module, slot }: SlotRowProps) {
   const token = slot.token;
   return (
-    <li className="list-item" data-slot={slot.slotId} data-token={token?.label ?? ''}>
+    <li className="list-item" data-slot={slot.slotId} data-token={token?.label ?? ''} data-present={slot.tokenPresent}>
       <div className="slot-icon" aria-hidden="true">
-        {!token ? <CircleDashed size={17} /> : token.loggedIn ? <LockOpen size={17} /> : <Lock size={17} />}
+        {!token ? slot.tokenPresent ? <CreditCard size={17} /> : <CircleDashed size={17} /> : token.loggedIn ? <LockOpen size={17} /> : <Lock size={17} />}
       </div>
       <div className="list-main">
-        <div className="cell-title">{!token ? 'Empty slot' : token.label || 'Uninitialised token'}</div>
+        <div className="cell-title">{slotTitle(slot)}</div>
         <div className="cell-sub">
           {token ? `${token.manufacturer} ${token.model} · serial ${token.serialNumber}` : slot.description} · slot {slot.slotId}
         </div>
       </div>
-      {!token ? <Badge>No token</Badge> : !token.label ? <Badge>Not initialised</Badge> : <TokenState token={token} />}
+      {token ? token.label ? <TokenState token={token} /> : <Badge>Not initialised</Badge> : <Badge tone={slot.tokenPresent ? 'warning' : 'neutral'}>{slot.tokenPresent ? 'Unrecognised card' : 'No card'}</Badge>}
       {token?.label && <SessionButton module={module} token={token} />}
     </li>
   );
+}
+
+/** What is in the slot, in words: a token's label, an unusable card, or nothing. */
+function slotTitle(slot: Slot): string {
+  if (slot.token) return slot.token.label || 'Uninitialised token';
+  if (slot.tokenPresent) return slot.unrecognized ? 'A card this module cannot use' : 'Card inserted';
+  return 'Empty reader';
 }
 
 function TokenState({ token }: { token: NonNullable<Slot['token']> }) {
