@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { ToastProvider } from './components/Toast';
 import { TooltipProvider } from './components/Tooltip';
 import { IdentitiesScreen } from './features/identities/IdentitiesScreen';
@@ -36,7 +37,9 @@ export function App() {
           <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
             <Sidebar screen={route.screen} />
             <main className="content" id="main">
-              <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
+              <ErrorBoundary resetKey={`${route.screen}/${route.param ?? ''}`}>
+                <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
+              </ErrorBoundary>
             </main>
           </div>
         </IdentitiesProvider>

@@ -97,7 +97,7 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
             </div>
           </form>
         </Card>
-        {test.value && <ReportView report={test.value} />}
+        {test.value && <ReportView report={test.value} labelOf={(id) => (identities?.ok ? identities.value.find((i) => i.id === id)?.label : undefined)} />}
       </div>
     </div>
   );

@@ -1,4 +1,5 @@
 import { Check, X } from 'lucide-react';
+import { useEffect, useRef } from 'react';
 import type { ConnectionDiagnosis, ConnectionReport } from '../../../shared/views';
 import { Badge, type BadgeTone } from '../../components/Badge';
 import { Card } from '../../components/Card';
@@ -8,10 +9,23 @@ import { StepList } from './StepList';
 
 const SEVERITY_TONES: Record<string, BadgeTone> = { error: 'danger', critical: 'danger', warning: 'warning', info: 'info' };
 
+/** Props of {@link ReportView}. */
+export interface ReportViewProps {
+  report: ConnectionReport;
+  /** The label of an identity id, to name the identity offered in words. */
+  labelOf: (id: string) => string | undefined;
+}
+
 /** A connection test's report: verdict, steps, diagnoses with fixes, commands to reproduce, and what was negotiated. */
-export function ReportView({ report }: { report: ConnectionReport }) {
+export function ReportView({ report, labelOf }: ReportViewProps) {
+  const top = useRef<HTMLDivElement>(null);
+  // A new report is below the form: bring it into view, as the answer to "Run test".
+  useEffect(() => {
+    top.current?.scrollIntoView({ block: 'start' });
+  }, [report]);
+  const offered = report.identity ? (labelOf(report.identity) ?? report.identity) : undefined;
   return (
-    <div className="stack report" data-ok={report.ok}>
+    <div className="stack report" data-ok={report.ok} ref={top}>
       <div className={`verdict verdict-${report.ok ? 'ok' : 'fail'}`} role="status">
         <span className="verdict-icon" aria-hidden="true">
           {report.ok ? <Check size={18} strokeWidth={3} /> : <X size={18} strokeWidth={3} />}
@@ -31,7 +45,7 @@ export function ReportView({ report }: { report: ConnectionReport }) {
         <Card title="Negotiated">
           <dl className="kv kv-compact">
             <dt>Identity</dt>
-            <dd className="mono">{report.identity ?? 'none offered'}</dd>
+            <dd data-field="identity-offered">{offered ?? 'none offered'}</dd>
             {report.negotiated && (
               <>
                 <dt>Protocol</dt>
