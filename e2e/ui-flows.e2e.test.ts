@@ -146,6 +146,21 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     expect(dave).toBeDefined();
   });
 
+  it('exports the chain from the detail view and removes an identity after confirmation', async () => {
+    const dave = (await listed()).find((i) => i.subject.includes('CN=dave-e2e'))!;
+    await ui.goto(`identities/${dave.id}`);
+    await page.getByRole('button', { name: 'Export' }).click();
+    const download = page.waitForEvent('download');
+    await page.getByRole('menuitem', { name: /Certificate chain/ }).click();
+    expect((await download).suggestedFilename()).toMatch(/\.pem$/);
+    expect(await page.locator('[data-export]').innerText()).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    const confirm = page.getByRole('alertdialog');
+    await confirm.getByRole('button', { name: 'Remove identity' }).click();
+    await page.locator('h1', { hasText: 'Identities' }).waitFor();
+    expect((await listed()).map((i) => i.id)).not.toContain(dave.id);
+  });
+
   it('a connection test against nginx passes with the keychain identity', async () => {
     const [alice] = (await listed()).filter((i) => i.label === 'alice laptop');
     await ui.goto(`test/${alice!.id}`);
