@@ -1,3 +1,4 @@
+import { CircleAlert } from 'lucide-react';
 import type { ReactNode } from 'react';
 
 /** Props of {@link ErrorText}. */
@@ -12,7 +13,7 @@ export interface ErrorTextProps {
 export function ErrorText({ children, id, code }: ErrorTextProps) {
   return (
     <p className="error-text" role="alert" id={id} data-code={code}>
-      <span className="error-icon" aria-hidden="true">!</span>
+      <CircleAlert className="error-icon" size={16} aria-hidden="true" />
       {children}
     </p>
   );
