@@ -13,6 +13,7 @@ PACKAGES=(
   dbus gnome-keyring libsecret-tools
   # PKCS#11: SoftHSM2, the TPM stack, OpenSC, smartcard reader emulation
   softhsm2 opensc pcscd vsmartcard-vpcd
+  vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome  # vicc, the virtual card (Debian omits its Crypto dependency)
   swtpm swtpm-tools tpm2-abrmd tpm2-tools libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools
   # TLS peers and PKCS#12 makers
   openssl gnutls-bin nginx-light libnginx-mod-http-echo golang-go default-jre-headless libnss3-tools
@@ -23,8 +24,6 @@ PACKAGES=(
   iproute2 util-linux coreutils
   # UI tests
   chromium
-  # virtual smartcard for card insert/remove (vicc; Debian's package lacks its Crypto dependency)
-  vsmartcard-vpicc python3-virtualsmartcard python3-pycryptodome
 )
 # Go >= 1.21 (extended master secret) for the Go interop peer: golang-1.23-go, from
 # bookworm-backports on Debian 12 (elsewhere from the release, if it has it). golang-go (1.19)

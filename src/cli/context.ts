@@ -29,13 +29,16 @@ export function pinSource(opts: GlobalOptions, env = process.env): PinSource {
   };
 }
 
-/** Runs `fn` with Keyport opened from the command's global options, and closes it afterwards. */
-export async function withKeyport<T>(cmd: Command, fn: (k: Keyport) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with Keyport opened from the command's global options, and closes it afterwards.
+ * `pin` replaces the default PIN source (the proxy never prompts: it uses its PIN vault).
+ */
+export async function withKeyport<T>(cmd: Command, fn: (k: Keyport) => Promise<T>, pin?: PinSource): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const keyport = new Keyport({
     dataDir: opts.dataDir ?? defaultDataDir(),
     pkcs11Modules: pkcs11Modules(opts),
-    pin: pinSource(opts),
+    pin: pin ?? pinSource(opts),
   });
   try {
     return await fn(keyport);

@@ -49,6 +49,10 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_PKCS12_UNSUPPORTED: ExitCode.badInput,
   KEYPORT_ALREADY_EXISTS: ExitCode.rejected,
   KEYPORT_EXPORT_NOT_ALLOWED: ExitCode.rejected,
+  KEYPORT_PROXY_CONFIG_INVALID: ExitCode.badInput,
+  KEYPORT_PROXY_NON_LOOPBACK: ExitCode.rejected,
+  KEYPORT_PROXY_PORT_IN_USE: ExitCode.backendUnavailable,
+  KEYPORT_PROXY_NOT_RUNNING: ExitCode.notFound,
 };
 
 /** The process exit code for a Keyport error code. */

@@ -1,9 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
+import { registerProxyCommands } from './commands/proxy';
+import { registerAuditCommands } from './commands/audit';
 import { registerServeCommand } from './commands/serve';
 import { registerTlsCommands } from './commands/tls';
 import { registerTokenCommands } from './commands/tokens';
+import { registerTestCommand } from './commands/test';
+import { registerEndpointCommands } from './commands/endpoints';
 import { registerTransferCommands } from './commands/transfer';
 import { ExitCode } from './exit-codes';
 import { collect } from './options';
@@ -24,7 +28,11 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerTokenCommands(program);
   registerTlsCommands(program);
+  registerTestCommand(program);
+  registerEndpointCommands(program);
   registerServeCommand(program);
+  registerProxyCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import type { IdentityView, TokenModuleView } from '../shared/identity';
-import type { ConnectionReport, Destination, ExportedFile, FilePayload, PendingKeyView, Settings } from '../shared/views';
+import type { ConnectionReport, Destination, EndpointView, ExportedFile, FilePayload, PendingKeyView, Settings } from '../shared/views';
 
 /** `identities.import`; files are still base64 (the core decodes them). */
 export interface ImportRequest {
@@ -22,10 +22,24 @@ export interface KeygenRequest {
 /** `connection.test`. */
 export interface ConnectionTestRequest {
   url: string;
+  /** An identity id or label, `auto`, or `none` (offer no certificate). */
   identity: string;
   ca: FilePayload[];
   servername?: string;
+  method?: string;
+  /** false: stop after the handshake. */
+  http?: boolean;
   timeoutMs?: number;
+}
+
+/** `endpoints.add`. */
+export interface NewEndpointRequest {
+  name: string;
+  url: string;
+  identity?: string;
+  servername?: string;
+  method?: string;
+  http?: boolean;
 }
 
 /** `identities.export`. */
@@ -60,6 +74,11 @@ export interface KeyportServices {
   loginToken(token: TokenRef, pin: string): Promise<void>;
   logoutToken(token: TokenRef): Promise<void>;
   testConnection(request: ConnectionTestRequest): Promise<ConnectionReport>;
+  listEndpoints(): Promise<EndpointView[]>;
+  addEndpoint(request: NewEndpointRequest): Promise<EndpointView>;
+  removeEndpoint(name: string): Promise<void>;
+  /** Tests a saved endpoint (optionally with another identity) and records the result in its history. */
+  testEndpoint(name: string, identity?: string): Promise<ConnectionReport>;
   getSettings(): Promise<Settings>;
   updateSettings(change: Partial<Settings>): Promise<Settings>;
   /** Hands a PIN to the operation waiting for it; false when no such request is waiting. */

@@ -27,7 +27,11 @@ const valid = {
   'tokens.list': {},
   'tokens.login': { ...token, pin: '1234' },
   'tokens.logout': token,
-  'connection.test': { url: 'https://127.0.0.1:8443/', identity: 'auto', ca: [file], servername: 'dev', timeoutMs: 1000 },
+  'connection.test': { url: 'https://127.0.0.1:8443/', identity: 'auto', ca: [file], servername: 'dev', method: 'HEAD', http: true, timeoutMs: 1000 },
+  'endpoints.list': {},
+  'endpoints.add': { name: 'api', url: 'https://api.example/', identity: 'auto', servername: 'api', method: 'GET', http: true },
+  'endpoints.remove': { name: 'api' },
+  'endpoints.test': { name: 'api', identity: 'id-1' },
   'settings.get': {},
   'settings.set': { theme: 'dark', pinIdleTimeoutMinutes: 5, notifications: false },
   'pin.answer': { requestId: 'waiting', pin: '1234' },
@@ -74,7 +78,9 @@ const optional: Partial<Record<MethodName, string[]>> = {
   'identities.export': ['legacy'],
   'keys.generate': ['label', 'progressId'],
   'keys.attach': ['label'],
-  'connection.test': ['ca', 'servername', 'timeoutMs'],
+  'connection.test': ['ca', 'servername', 'method', 'http', 'timeoutMs'],
+  'endpoints.add': ['identity', 'servername', 'method', 'http'],
+  'endpoints.test': ['identity'],
   'settings.set': ['theme', 'pinIdleTimeoutMinutes', 'notifications'],
 };
 
@@ -117,5 +123,6 @@ describe('the contract refuses forged and malformed requests', () => {
     await expectRefused('settings.set', { pinIdleTimeoutMinutes: 1441 });
     await expectRefused('connection.test', { ...valid['connection.test'], ca: Array.from({ length: 17 }, () => file) });
     await expectRefused('pin.answer', { requestId: '../../etc', pin: '1' });
+    await expectRefused('endpoints.add', { name: '../etc', url: 'https://x/' });
   });
 });

@@ -14,7 +14,6 @@
  * request body only, used in memory and never logged or stored.
  *
  * Placeholders, added by the lead once their services are merged (names reserved, keep them):
- * - `endpoints.list|add|remove`, event `endpoints.changed` (saved endpoints and their history: doctor);
  * - `routes.list|add|update|remove|start|stop`, event `routes.changed` (proxy routes and stats: proxy);
  * - `renewal.show|set|renewNow`, event `renewal.changed` (schedules, last/next run, log: renewal, acme);
  * - `audit.list` (the audit log).
@@ -23,6 +22,7 @@ import { z } from 'zod';
 import type { IdentityView, TokenModuleView } from './identity';
 import type {
   ConnectionReport,
+  EndpointView,
   ExportedFile,
   FilePayload,
   PendingKeyView,
@@ -48,6 +48,10 @@ export const methodNames = [
   'tokens.login',
   'tokens.logout',
   'connection.test',
+  'endpoints.list',
+  'endpoints.add',
+  'endpoints.remove',
+  'endpoints.test',
   'settings.get',
   'settings.set',
   'pin.answer',
@@ -93,6 +97,11 @@ export interface ContractResponses extends Record<MethodName, unknown> {
   'tokens.login': null;
   'tokens.logout': null;
   'connection.test': ConnectionReport;
+  'endpoints.list': EndpointView[];
+  'endpoints.add': EndpointView;
+  'endpoints.remove': null;
+  /** Also appended to the endpoint's history (`endpoints.changed` follows). */
+  'endpoints.test': ConnectionReport;
   'settings.get': Settings;
   'settings.set': Settings;
   'pin.answer': null;
@@ -133,6 +142,9 @@ function buildRequestSchemas() {
   const progressId = z.string().regex(/^[\w-]{1,64}$/, 'the progress id must be 1-64 letters, digits, - or _');
   const secret = (what: string, max: number) => z.string().max(max, `the ${what} is longer than ${max} characters`);
   const requestId = z.string().regex(/^[\w-]{1,64}$/, 'the request id is malformed');
+  const httpMethod = z.string().regex(/^[A-Za-z]{1,20}$/, 'the HTTP method must be a word such as GET or HEAD');
+  /** As `keyport endpoints add NAME` takes it (src/core/probe/endpoints/schema.ts). */
+  const endpointName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an endpoint name is 1 to 64 letters, digits, dots, dashes or underscores');
   return {
     'app.version': noParams,
     'app.takeOpenedFiles': noParams,
@@ -181,13 +193,29 @@ function buildRequestSchemas() {
     'connection.test': z
       .object({
         url: text('the URL', 2048).min(1, 'the URL is empty'),
-        /** An identity id or label, or `auto` to choose from the server's CertificateRequest. */
+        /** An identity id or label, `auto` to choose from the server's CertificateRequest, or `none`. */
         identity: identityId,
         ca: z.array(file).max(16, 'more than 16 CA files').optional(),
         servername: text('the server name', 253).min(1, 'the server name is empty').optional(),
+        method: httpMethod.optional(),
+        /** false: stop after the handshake (services that are not HTTP). */
+        http: z.boolean().optional(),
         timeoutMs: z.number().int().min(100).max(120_000).optional(),
       })
       .strict(),
+    'endpoints.list': noParams,
+    'endpoints.add': z
+      .object({
+        name: endpointName,
+        url: text('the URL', 2048).min(1, 'the URL is empty'),
+        identity: identityId.optional(),
+        servername: text('the server name', 253).min(1, 'the server name is empty').optional(),
+        method: httpMethod.optional(),
+        http: z.boolean().optional(),
+      })
+      .strict(),
+    'endpoints.remove': z.object({ name: endpointName }).strict(),
+    'endpoints.test': z.object({ name: endpointName, identity: identityId.optional() }).strict(),
     'settings.get': noParams,
     'settings.set': z
       .object({
@@ -234,6 +262,8 @@ export interface ContractEvents {
   'pin.closed': PinClosed;
   /** A slow request (import, keygen) moved on. */
   'progress.update': ProgressUpdate;
+  /** Saved endpoints or their history changed (here or by the CLI); reload them. */
+  'endpoints.changed': Record<string, never>;
   /** Settings changed (in another window or tab too). */
   'settings.changed': Settings;
   /** The OS opened a file with Keyport; call `app.takeOpenedFiles` and show the Import screen. */
@@ -249,6 +279,7 @@ export const eventNames = [
   'pin.required',
   'pin.closed',
   'progress.update',
+  'endpoints.changed',
   'settings.changed',
   'app.filesOpened',
   'app.showIdentity',

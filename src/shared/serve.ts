@@ -62,6 +62,22 @@ const bindings: { [M in MethodName]: Binding<M> } = {
     return null;
   },
   'connection.test': (services, { ca, ...request }) => services.testConnection({ ...request, ca: ca ?? [] }),
+  'endpoints.list': (services) => services.listEndpoints(),
+  'endpoints.add': async (services, request, events) => {
+    const endpoint = await services.addEndpoint(request);
+    events?.emit('endpoints.changed', {});
+    return endpoint;
+  },
+  'endpoints.remove': async (services, { name }, events) => {
+    await services.removeEndpoint(name);
+    events?.emit('endpoints.changed', {});
+    return null;
+  },
+  'endpoints.test': async (services, { name, identity }, events) => {
+    const report = await services.testEndpoint(name, identity);
+    events?.emit('endpoints.changed', {});
+    return report;
+  },
   'settings.get': (services) => services.getSettings(),
   'settings.set': async (services, change, events) => {
     const settings = await services.updateSettings(change);

@@ -1,3 +1,6 @@
+import type { Diagnosis } from './diagnoses';
+import type { ProbeReport, ProbeStep } from './probe-report';
+
 /**
  * What the contract's newer methods answer and what its events carry, beyond identities and tokens
  * (src/shared/identity.ts). Plain types: the renderer and the preload import them without zod.
@@ -33,48 +36,17 @@ export interface PendingKeyView {
   createdAt: string;
 }
 
-/** One step of a connection test. `step` is a string: the doctor adds steps beyond handshake and http. */
-export interface ConnectionStep {
-  step: string;
-  ok: boolean;
-  ms: number;
-  error?: { code: string; message: string };
-}
+/** One step of a connection test (dns, tcp, handshake, http). */
+export type ConnectionStep = ProbeStep;
 
-/** A diagnosis card (filled in once the doctor service lands; absent before). */
-export interface ConnectionDiagnosis {
-  code: string;
-  severity: string;
-  title: string;
-  detail: string;
-  fix: string;
-}
+/** A diagnosis card: code, severity, title, what the facts say, and the fix. */
+export type ConnectionDiagnosis = Diagnosis;
 
 /**
- * What `connection.test` answers: `keyport test --json`'s report. Typed loosely past the fields the
- * screens read, so the doctor's additions (`diagnoses`, `reproduce`, more steps) need no change here.
+ * What `connection.test` answers: the doctor's report, exactly as `keyport test --json` prints it
+ * (steps, negotiated parameters, diagnoses most important first, `reproduce` openssl/curl lines).
  */
-export interface ConnectionReport {
-  ok: boolean;
-  url: string;
-  identity?: string;
-  identitiesTried?: string[];
-  steps: ConnectionStep[];
-  negotiated?: {
-    version: string;
-    cipherSuite: string;
-    group: string;
-    alpn?: string;
-    resumed?: boolean;
-    clientCertificateSent?: boolean;
-    signatureScheme?: string;
-  };
-  serverChain?: Array<{ subject: string; issuer: string; notAfter: string }>;
-  certificateRequest?: { certificateAuthorities: string[]; signatureAlgorithms: string[] };
-  http?: { status: number; statusText: string; headers: Record<string, string>; bodyPreview: string };
-  diagnoses?: ConnectionDiagnosis[];
-  reproduce?: string[];
-}
+export type ConnectionReport = ProbeReport;
 
 /** The UI's colour scheme: follow the OS, or force one. */
 export type Theme = 'system' | 'light' | 'dark';
@@ -114,4 +86,29 @@ export interface ProgressUpdate {
   stage: string;
   /** True on the last update for this id. */
   done: boolean;
+}
+
+/** One stored result of a saved endpoint (the report without its handshake trace). */
+export interface EndpointResult {
+  ok: boolean;
+  url: string;
+  startedAt: string;
+  identity?: string;
+  steps: ConnectionStep[];
+  diagnoses: ConnectionDiagnosis[];
+}
+
+/** A saved endpoint (`keyport endpoints add`), with its last results, oldest first. */
+export interface EndpointView {
+  name: string;
+  url: string;
+  /** An identity id or label, `auto`, or `none`. */
+  identity: string;
+  /** CA files (paths saved by the CLI), read at each test. */
+  ca: string[];
+  servername?: string;
+  method?: string;
+  http: boolean;
+  createdAt: string;
+  history: EndpointResult[];
 }

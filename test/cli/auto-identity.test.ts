@@ -28,6 +28,7 @@ interface Report {
   steps: Array<{ step: string; ok: boolean; error?: { code: string; message: string } }>;
   certificateRequest?: { certificateAuthorities: string[] };
   http?: { status: number };
+  diagnoses: Array<{ code: string; severity: string; detail: string }>;
 }
 
 describe.skipIf(missing)('--identity auto chooses from the server\'s CertificateRequest', () => {
@@ -129,7 +130,7 @@ describe.skipIf(missing)('--identity auto chooses from the server\'s Certificate
     expect(r.code).toBe(7);
     expect(report!.ok).toBe(false);
     expect(report!.identity).toBeUndefined();
-    expect(report!.steps).toEqual([
+    expect(report!.steps.slice(2)).toEqual([
       {
         step: 'handshake',
         ok: false,
@@ -137,6 +138,9 @@ describe.skipIf(missing)('--identity auto chooses from the server\'s Certificate
         error: { code: 'KEYPORT_NO_MATCHING_IDENTITY', message: 'No identity is issued by a CA the server asks for (CN=Auto CA C); import one issued by it.' },
       },
     ]);
+    expect(report!.steps.slice(0, 2).map((step) => [step.step, step.ok])).toEqual([['dns', true], ['tcp', true]]);
+    expect(report!.diagnoses[0]).toMatchObject({ code: 'client-ca-not-accepted', severity: 'error' });
+    expect(report!.diagnoses[0]!.detail).toContain('CN=Auto CA C');
     expect(clientHellos(s)).toBe(1);
   });
 

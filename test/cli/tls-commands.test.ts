@@ -117,7 +117,8 @@ describe.skipIf(missing)('keyport test and keyport connect', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ ok: true, identity: id, negotiated: { version, clientCertificateSent: true }, http: { status: 200 } });
-    expect(report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok])).toEqual([['handshake', true], ['http', true]]);
+    expect(report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok])).toEqual([['dns', true], ['tcp', true], ['handshake', true], ['http', true]]);
+    expect(report.diagnoses.filter((d: { severity: string }) => d.severity === 'error')).toEqual([]);
     const whoami = JSON.parse(report.http.bodyPreview);
     expect(whoami).toMatchObject({ verify: 'SUCCESS', version });
     expect(whoami.subject).toContain('CN=cli-alice');

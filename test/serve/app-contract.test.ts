@@ -159,8 +159,22 @@ describe.skipIf(missing)('the contract over keyport serve, on the real core', ()
       const rootCa = file('root.pem', await readFile(ca.rootFile));
       const passed = await serve.call('connection.test', { url, identity: 'alice', ca: [rootCa] });
       expect(passed).toMatchObject({ ok: true, value: { ok: true, http: { status: 200, bodyPreview: 'hello alice\n' } } });
+      // Saved as an endpoint (by the CLI, which keeps the CA file's path), re-run from the page into its history.
+      const from = serve.events.length;
+      const added = await runCli(['endpoints', 'add', 'local', url, '--identity', 'alice', '--ca', ca.rootFile], { dataDir: dataDir(), env: keyring.env });
+      expect(added.code).toBe(0);
+      await serve.waitForEvent('endpoints.changed', () => true, { from });
+      expect(await serve.call('endpoints.test', { name: 'local' })).toMatchObject({ ok: true, value: { ok: true, identity: expect.any(String) } });
+      const [saved] = (await serve.call('endpoints.list')).value as Array<{ name: string; history: Array<{ ok: boolean }> }>;
+      expect(saved).toMatchObject({ name: 'local', ca: [ca.rootFile], history: [{ ok: true }] });
+      expect(await serve.call('endpoints.add', { name: 'local', url })).toMatchObject({ ok: false, error: { code: 'KEYPORT_ALREADY_EXISTS' } });
+      expect(await serve.call('endpoints.add', { name: 'other', url, identity: 'alice' })).toMatchObject({ ok: true, value: { name: 'other', ca: [], http: true } });
+      expect(await serve.call('endpoints.remove', { name: 'other' })).toEqual({ ok: true, value: null });
       const untrusted = await serve.call('connection.test', { url, identity: 'alice' });
-      expect(untrusted).toMatchObject({ ok: true, value: { ok: false, steps: [{ step: 'handshake', ok: false, error: { code: 'KEYPORT_TLS_UNKNOWN_CA' } }] } });
+      expect(untrusted).toMatchObject({ ok: true, value: { ok: false, diagnoses: [{ code: 'server-cert-untrusted', severity: 'error' }] } });
+      const steps = (untrusted.value as { steps: Array<{ step: string; ok: boolean; error?: { code: string } }> }).steps;
+      expect(steps.find((s) => s.step === 'handshake')).toMatchObject({ ok: false, error: { code: 'KEYPORT_TLS_UNKNOWN_CA' } });
+      expect((untrusted.value as { reproduce: { openssl: string } }).reproduce.openssl).toMatch(/^openssl s_client/);
     } finally {
       httpsServer.closeAllConnections();
       await new Promise((resolve) => httpsServer.close(resolve));

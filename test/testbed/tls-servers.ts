@@ -29,7 +29,7 @@ export { TLS_GROUPS } from './tls-servers/types.js';
 export { startOpenSslControlServer, type OpenSslControlServer } from './tls-servers/openssl.js';
 export { GNUTLS_COMMAND_REPLY, GNUTLS_KEY_UPDATE_LINE } from './tls-servers/gnutls.js';
 export { NGINX_ECHO_PATH, NGINX_WHOAMI_PATH } from './tls-servers/nginx.js';
-export { buildGoEcho, GO_BINARY, startGoServer } from './tls-servers/go.js';
+export { buildGoEcho, GO_119_BINARY, GO_BINARY, go119Probe, startGoServer } from './tls-servers/go.js';
 export { boringSslProbe, startBoringSslServer, type BoringSslServer, type BoringSslServerOptions } from './tls-servers/boringssl.js';
 export { startScriptedServer, startStallingServer, type RawServer } from './tls-servers/raw.js';
 export { startSClient, type ClientCertFiles, type SClient, type SClientOptions } from './tls-servers/s-client.js';

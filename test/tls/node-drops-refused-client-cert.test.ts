@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySigner } from '../../src/core/keystores/memory-signer';
-import { runConnectionTest } from '../../src/core/probe/connection-test';
+import { runProbe } from '../../src/core/probe';
 import { connect, type TlsVersionName } from '../../src/core/tls';
 import { createPki, type TestCert, type TestPki } from './helpers/pki';
 import { startNodeTls, type NodeTlsServer } from './helpers/servers';
@@ -64,17 +64,27 @@ describe('a Node server that drops a client certificate it does not trust', () =
   it('TLS 1.3: the connection test fails at the HTTP step with a TLS code naming the client certificate', async () => {
     const s = await start('TLSv1.3');
     const { signer, chain, ...rest } = options(s.port);
-    const report = await runConnectionTest({
+    const report = await runProbe({
       target: { host: rest.host, port: s.port, path: '/' },
       url: `https://localhost:${s.port}/`,
-      identity: { id: 'dropped-client', signer, chain },
+      identity: {
+        id: 'dropped-client',
+        label: 'dropped-client',
+        status: 'valid',
+        keyAlgorithm: 'EC-P256',
+        store: { kind: 'keychain' },
+        chain,
+        load: () => Promise.resolve(signer),
+      },
+      candidates: [],
       ca: rest.ca,
+      caFiles: [],
       servername: rest.servername,
       timeoutMs: rest.timeoutMs,
     });
     expect(report.ok).toBe(false);
-    expect(report.steps.map((step) => [step.step, step.ok])).toEqual([['handshake', true], ['http', false]]);
-    expect(report.steps[1]?.error?.code).toBe('KEYPORT_TLS_CLOSED');
-    expect(report.steps[1]?.error?.message).toMatch(/without an HTTP answer; it probably refused our client certificate/);
+    expect(report.steps.map((step) => [step.step, step.ok])).toEqual([['dns', true], ['tcp', true], ['handshake', true], ['http', false]]);
+    expect(report.steps[3]?.error?.code).toBe('KEYPORT_TLS_CLOSED');
+    expect(report.steps[3]?.error?.message).toMatch(/without an HTTP answer; it probably refused our client certificate/);
   });
 });

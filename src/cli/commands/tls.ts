@@ -2,17 +2,14 @@ import type { Command } from 'commander';
 import type { Keyport } from '../../core/app';
 import { readInputFile } from '../../core/input-file';
 import { withoutRoot } from '../../core/pki/chain';
-import { chooseIdentity } from '../../core/identities/select';
+import { chooseIdentity, type IdentityCandidate } from '../../core/identities/select';
+import type { Signer } from '../../core/keystores/types';
 import { identityView } from '../../core/identities/view';
-import { runAutoConnectionTest, type IdentityPool } from '../../core/probe/auto-identity';
-import { runConnectionTest, type TestReport } from '../../core/probe/connection-test';
-import { parseHostPort, parseTestUrl } from '../../core/probe/target';
+import { parseHostPort } from '../../core/probe/target';
 import { connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/tls';
 import type { IdentityStatus } from '../../shared/identity';
 import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
-import { ExitCode } from '../exit-codes';
-import { print } from '../output';
 import { collect } from '../options';
 
 async function readCaFiles(files: string[]): Promise<Buffer[]> {
@@ -23,6 +20,12 @@ async function identityFor(k: Keyport, id: string) {
   const record = await k.record(id);
   const { signer, chain } = await k.signerFor(record.id);
   return { id: record.id, label: record.label, signer, chain: withoutRoot(chain) };
+}
+
+/** What `--identity auto` chooses from: the candidates, and how to load the chosen one's key. */
+interface IdentityPool {
+  candidates: IdentityCandidate[];
+  load(id: string): Promise<{ signer: Signer; chain: Buffer[] }>;
 }
 
 const usable = (i: { status: IdentityStatus }): boolean => i.status === 'valid' || i.status === 'expiring';
@@ -44,49 +47,8 @@ async function identityPool(k: Keyport): Promise<IdentityPool> {
   return { candidates, load };
 }
 
-function summary(r: TestReport): string {
-  const lines = [`${r.ok ? 'OK' : 'FAILED'}  ${r.url}${r.identity ? `  (identity ${r.identity})` : ''}`];
-  const tried = r.identitiesTried ?? [];
-  if (tried.length > 1) lines.push(`  tried     ${tried.join(', ')} (the server names no CA)`);
-  for (const s of r.steps) lines.push(`  ${s.ok ? '✓' : '✗'} ${s.step.padEnd(9)} ${s.ms} ms${s.error ? `  ${s.error.message} [${s.error.code}]` : ''}`);
-  const n = r.negotiated;
-  if (n) {
-    lines.push(`  TLS       ${n.version} ${n.cipherSuite} ${n.group}${n.alpn ? ` alpn=${n.alpn}` : ''}${n.resumed ? ' (resumed)' : ''}`);
-    lines.push(`  client    certificate ${n.clientCertificateSent ? `sent, signed with ${n.signatureScheme ?? '-'}` : 'not sent'}`);
-  }
-  if (r.certificateRequest) {
-    lines.push(`  asked for ${r.certificateRequest.certificateAuthorities.join('; ') || 'any CA'} (${r.certificateRequest.signatureAlgorithms.join(', ')})`);
-  }
-  for (const c of r.serverChain ?? []) lines.push(`  server    ${c.subject}  (issuer ${c.issuer}, until ${c.notAfter.slice(0, 10)})`);
-  if (r.http) lines.push(`  HTTP      ${r.http.status} ${r.http.statusText}`, ...r.http.bodyPreview.split('\n').slice(0, 5).map((l) => `  | ${l}`));
-  return `${lines.join('\n')}\n`;
-}
-
-/** `test` and `connect`. */
+/** `connect` (`test` lives in test.ts). */
 export function registerTlsCommands(program: Command): void {
-  program
-    .command('test')
-    .argument('<url>', 'https://host[:port]/path')
-    .description('one connection test: mTLS handshake with the identity, then an HTTP GET')
-    .requiredOption('--identity <id>', 'identity id, label, or "auto"')
-    .option('--ca <file>', 'trust this CA (PEM or DER) for the server; repeatable', collect, [])
-    .option('--servername <name>', 'SNI and the name the server certificate must carry')
-    .option('--timeout <ms>', 'time limit per step', (v) => Number(v), 15_000)
-    .option('--json', 'print JSON')
-    .action(
-      action<{ identity: string; ca: string[]; servername?: string; timeout: number; json?: boolean }>(async ([url], o, k) => {
-        const target = parseTestUrl(url!);
-        const ca = await readCaFiles(o.ca);
-        const test = { target, url: url!, ca, servername: o.servername, timeoutMs: o.timeout };
-        const report =
-          o.identity === 'auto'
-            ? await runAutoConnectionTest(test, await identityPool(k))
-            : await runConnectionTest({ ...test, identity: await identityFor(k, o.identity) });
-        print(report, o.json === true, () => summary(report));
-        if (!report.ok) process.exitCode = ExitCode.rejected;
-      }),
-    );
-
   program
     .command('connect')
     .argument('<hostport>', 'HOST:PORT')

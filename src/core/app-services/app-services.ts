@@ -6,22 +6,26 @@
  */
 import type { EventHub } from '../../shared/events';
 import type { IdentityView, TokenModuleView } from '../../shared/identity';
-import type { ConnectionReport, ExportedFile, FilePayload, PendingKeyView, Settings } from '../../shared/views';
+import type { ConnectionReport, EndpointView, ExportedFile, FilePayload, PendingKeyView, Settings } from '../../shared/views';
 import { Keyport, type KeyportOptions } from '../app';
 import { readIdentitySource } from '../identities/import-source';
 import { keyStoreView } from '../identities/view';
 import { watchRegistry } from '../identities/watch';
 import { readCertificates } from '../pki/pem';
+import { EndpointStore } from '../probe/endpoints/store';
+import { watchFile } from '../watch-file';
 import type {
   ConnectionTestRequest,
   ExportRequest,
   ImportRequest,
   KeygenRequest,
   KeyportServices,
+  NewEndpointRequest,
   ProgressReporter,
   TokenRef,
 } from '../services';
 import { testConnection } from './connection-test';
+import { addEndpoint, endpointView, testEndpoint } from './endpoints';
 import { decodeFile, downloadName } from './files';
 import { IdleLogout } from './idle-logout';
 import { PinBroker } from './pin-broker';
@@ -46,6 +50,7 @@ export class AppServices implements KeyportServices {
   readonly pins: PinBroker;
   readonly settings: SettingsStore;
   readonly idle: IdleLogout;
+  readonly endpoints: EndpointStore;
   private readonly events: EventHub;
   private readonly openedFiles: FilePayload[] = [];
   private readonly stopWatches: Array<() => void> = [];
@@ -56,11 +61,14 @@ export class AppServices implements KeyportServices {
     this.pins = new PinBroker(events, pinTimeoutMs);
     this.keyport = new Keyport({ ...keyportOptions, pin: this.pins.source });
     this.settings = new SettingsStore(options.dataDir);
+    this.endpoints = new EndpointStore(options.dataDir);
     this.idle = new IdleLogout(async () => {
       await this.keyport.logoutAll();
       events.emit('tokens.changed', {});
     }, onError);
     this.stopWatches.push(watchRegistry(options.dataDir, () => events.emit('identities.changed', { change: 'updated' })));
+    // `keyport endpoints add` and `keyport test NAME` in another process change this file too.
+    this.stopWatches.push(watchFile(this.endpoints.file, () => events.emit('endpoints.changed', {})));
     if (this.keyport.modules.length > 0) {
       this.stopWatches.push(watchTokens(() => this.keyport.listTokens(), () => events.emit('tokens.changed', {}), tokenPollMs));
     }
@@ -147,6 +155,22 @@ export class AppServices implements KeyportServices {
 
   testConnection(request: ConnectionTestRequest): Promise<ConnectionReport> {
     return this.usingTokens(() => testConnection(this.keyport, request));
+  }
+
+  async listEndpoints(): Promise<EndpointView[]> {
+    return (await this.endpoints.list()).map(endpointView);
+  }
+
+  addEndpoint(request: NewEndpointRequest): Promise<EndpointView> {
+    return addEndpoint(this.endpoints, request);
+  }
+
+  removeEndpoint(name: string): Promise<void> {
+    return this.endpoints.remove(name);
+  }
+
+  testEndpoint(name: string, identity?: string): Promise<ConnectionReport> {
+    return this.usingTokens(() => testEndpoint(this.keyport, this.endpoints, name, identity));
   }
 
   getSettings(): Promise<Settings> {

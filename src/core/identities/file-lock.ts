@@ -8,9 +8,10 @@ const STALE_MS = 30_000;
 /**
  * Runs `fn` while holding an exclusive lock file, so two Keyport processes (the app and a CLI, say)
  * never interleave a read-modify-write of the registry. A lock left by a dead process is taken over.
+ * `what` names the locked file in the busy error ("The identity registry" by default).
  */
-export async function withFileLock<T>(lockFile: string, fn: () => Promise<T>, waitMs = 10_000): Promise<T> {
-  await acquire(lockFile, waitMs);
+export async function withFileLock<T>(lockFile: string, fn: () => Promise<T>, waitMs = 10_000, what = 'The identity registry'): Promise<T> {
+  await acquire(lockFile, waitMs, what);
   try {
     return await fn();
   } finally {
@@ -18,7 +19,7 @@ export async function withFileLock<T>(lockFile: string, fn: () => Promise<T>, wa
   }
 }
 
-async function acquire(lockFile: string, waitMs: number): Promise<void> {
+async function acquire(lockFile: string, waitMs: number, what: string): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
@@ -36,7 +37,7 @@ async function acquire(lockFile: string, waitMs: number): Promise<void> {
     if (Date.now() > deadline) {
       throw new KeyportError(
         'KEYPORT_REGISTRY_LOCKED',
-        `The identity registry is busy: another Keyport process holds ${lockFile}; try again, or delete that file if no Keyport is running.`,
+        `${what} is busy: another Keyport process holds ${lockFile}; try again, or delete that file if no Keyport is running.`,
       );
     }
     await sleep(delay);

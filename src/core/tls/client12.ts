@@ -16,7 +16,7 @@ import {
 } from './messages12';
 import { describeCertificateRequest, encodeCertificateVerify, encodeFinished, type CertificateRequestInfo } from './messages13';
 import { checkServerChain } from './peer-certificate';
-import { extendedMasterSecret, finished12, keyBlock } from './prf12';
+import { classicMasterSecret, extendedMasterSecret, finished12, keyBlock } from './prf12';
 import { Tls12Protection } from './record-protection';
 import { chooseClientScheme, verifyServerSignature } from './signature-schemes';
 import { protocolError, TlsError } from './tls-error';
@@ -52,6 +52,7 @@ export async function finish12(io: HandshakeIo, s: HelloState, sh: ServerHello, 
     resumed: false,
     serverChain: chain,
     clientCertificateSent: false,
+    extendedMasterSecret: sh.extensions.has(ExtensionType.extended_master_secret),
   };
   s.transcript.add(skeMsg.raw);
   const request = await readUntilHelloDone(io, s, info);
@@ -63,7 +64,10 @@ export async function finish12(io: HandshakeIo, s: HelloState, sh: ServerHello, 
     traceClientCertificate(io, s.cfg, identity);
   }
   sendAndRecord(io, s, encodeClientKeyExchange(share.publicKey));
-  const master = extendedMasterSecret(suite.hash, share.computeSecret(ske.publicKey), s.transcript.hash());
+  const preMaster = share.computeSecret(ske.publicKey);
+  const master = info.extendedMasterSecret
+    ? extendedMasterSecret(suite.hash, preMaster, s.transcript.hash())
+    : classicMasterSecret(suite.hash, preMaster, s.params.random, sh.random);
   if (request && identity) await sendCertificateVerify(io, s, request, identity.signer, info);
 
   const keys = keyBlock(suite, master, s.params.random, sh.random);
@@ -98,10 +102,10 @@ function checkServerHello(s: HelloState, sh: ServerHello): CipherSuite {
   // Some servers echo supported_groups in a 1.2 ServerHello; BoringSSL and OpenSSL tolerate it.
   const always = [ExtensionType.ec_point_formats, ExtensionType.extended_master_secret, ExtensionType.renegotiation_info, ExtensionType.supported_groups];
   allowOnly(sh.extensions, answerable(s.params, always), 'ServerHello');
-  if (!sh.extensions.has(ExtensionType.extended_master_secret)) {
+  if (!sh.extensions.has(ExtensionType.extended_master_secret) && !s.cfg.allowTls12WithoutEms) {
     throw new TlsError(
       'KEYPORT_TLS_HANDSHAKE_FAILURE',
-      'The server does not support the extended master secret (RFC 7627) that Keyport requires on TLS 1.2; enable it on the server or use TLS 1.3.',
+      'The server does not support the extended master secret (RFC 7627) that Keyport requires on TLS 1.2; enable it on the server, use TLS 1.3, or accept the risk for this endpoint with --allow-tls12-without-ems.',
       AlertDescription.handshake_failure,
     );
   }

@@ -84,6 +84,7 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
     ...(opts.sessionCache ? { sessionCache: opts.sessionCache } : {}),
     sessionKey: session,
     rejectUnauthorized: opts.rejectUnauthorized ?? true,
+    allowTls12WithoutEms: opts.allowTls12WithoutEms ?? false,
   };
 }
 

@@ -34,7 +34,9 @@ export async function checkServerChain(cfg: HandshakeConfig, chain: Buffer[]): P
       return verified.leafPublicKey;
     } catch (e) {
       if (!isKeyportError(e)) throw e;
-      throw new TlsError(e.code, e.message, ALERT_FOR[e.code] ?? AlertDescription.bad_certificate, { cause: e });
+      const err = new TlsError(e.code, e.message, ALERT_FOR[e.code] ?? AlertDescription.bad_certificate, { cause: e });
+      err.peerChain = chain;
+      throw err;
     }
   }
   try {

@@ -24,6 +24,14 @@ export function extendedMasterSecret(hash: Hash, preMaster: Buffer, sessionHash:
   return prf(hash, preMaster, 'extended master secret', sessionHash, 48);
 }
 
+/**
+ * master_secret = PRF(pms, "master secret", client_random + server_random)[0..47] (RFC 5246 §8.1):
+ * only for servers without the extended master secret, when the caller opted in.
+ */
+export function classicMasterSecret(hash: Hash, preMaster: Buffer, clientRandom: Buffer, serverRandom: Buffer): Buffer {
+  return prf(hash, preMaster, 'master secret', Buffer.concat([clientRandom, serverRandom]), 48);
+}
+
 /** Record keys of both directions for an AEAD suite (no MAC keys). */
 export interface KeyBlock12 {
   clientKey: Buffer;

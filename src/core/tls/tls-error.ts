@@ -6,6 +6,8 @@ import { KeyportError, type ErrorCode } from '../../shared/errors';
  */
 export class TlsError extends KeyportError {
   readonly alert: number | undefined;
+  /** When the server's chain failed our checks: the chain as it sent it, DER, leaf first (for diagnosis). */
+  peerChain?: Buffer[];
 
   constructor(code: ErrorCode, message: string, alert?: number, options?: { cause?: unknown }) {
     super(code, message, options);

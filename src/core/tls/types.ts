@@ -45,6 +45,11 @@ export interface ConnectOptions {
   groups?: GroupName[];
   /** Records per key before an automatic KeyUpdate (default 2^24, under the AES-GCM limit of RFC 8446 §5.5). */
   keyUpdateAfterRecords?: number;
+  /**
+   * Accept a TLS 1.2 server without the extended master secret (RFC 7627), deriving the classic
+   * master secret instead. Off by default: an explicit, per-endpoint opt-in for old servers (Go < 1.21).
+   */
+  allowTls12WithoutEms?: boolean;
 }
 
 /** What a server's CertificateRequest asks of the client, as `selectIdentity` sees it. */
@@ -87,6 +92,8 @@ export interface TlsInfo {
   serverChain: Buffer[];
   certificateRequest?: { signatureAlgorithms: string[]; certificateAuthorities: string[] };
   clientCertificateSent: boolean;
+  /** TLS 1.2 only: false when the server lacked the extended master secret and allowTls12WithoutEms let it pass. */
+  extendedMasterSecret?: boolean;
 }
 
 /** Options after defaults: what the state machines read. */
@@ -109,6 +116,7 @@ export interface HandshakeConfig {
   sessionCache?: SessionCache;
   sessionKey: string;
   rejectUnauthorized: boolean;
+  allowTls12WithoutEms?: boolean;
 }
 
 /** The traffic secrets a 1.3 connection keeps for KeyUpdate and tickets. */

@@ -19,6 +19,9 @@ import type { GoServerOptions, TlsServer } from './types.js';
 /** The Go that builds go-echo (Debian package golang-1.23-go, from bookworm-backports). */
 export const GO_BINARY = '/usr/lib/go-1.23/bin/go';
 
+/** Debian 12's own Go (package golang-1.19-go): a TLS 1.2 server without the extended master secret. */
+export const GO_119_BINARY = '/usr/lib/go-1.19/bin/go';
+
 const GO_HINT = 'install golang-1.23-go from bookworm-backports (scripts/install-testbed.sh does)';
 const SOURCE = fileURLToPath(new URL('../../servers/go-echo/main.go', import.meta.url));
 const CACHE = path.join(os.tmpdir(), 'keyport-testbed-go');
@@ -29,39 +32,48 @@ export function goProbe(): true | string {
   return which(GO_BINARY) ? true : `${GO_BINARY} not found: ${GO_HINT}`;
 }
 
+/** The `tls-go119` backend probe: Debian 12's Go 1.19 (golang-go). */
+export function go119Probe(): true | string {
+  return which(GO_119_BINARY) ? true : `${GO_119_BINARY} not found: install golang-go (Debian 12's Go 1.19)`;
+}
+
 /**
  * Starts the Go echo server, building it first when its source or Go changed. The Go-only
  * options (denyClientCn, lingerAfterRejection) are described in GoServerOptions.
  */
-export async function startGoServer(o: GoServerOptions): Promise<TlsServer> {
-  const binary = await buildGoEcho();
+export async function startGoServer(o: GoServerOptions, go = GO_BINARY): Promise<TlsServer> {
+  const binary = await buildGoEcho(go);
   // Go's flag package takes flags in any order: these lead, the shared ones follow.
   const goOnly = o.denyClientCn === undefined ? [] : ['-deny-cn', o.denyClientCn];
   if (o.lingerAfterRejection) goOnly.push('-linger');
   return startJsonLineServer('go', binary, goOnly, o);
 }
 
-let goVersion: Promise<string> | undefined;
+const goVersions = new Map<string, Promise<string>>();
 
-/** `go version` of GO_BINARY, asked once per process. */
-function versionOfGo(): Promise<string> {
-  goVersion ??= run(GO_BINARY, ['version']).then(
-    ({ stdout }) => stdout.trim(),
-    (error: unknown) => {
-      goVersion = undefined; // let a later call retry once Go is installed
-      throw new Error(`Cannot run ${GO_BINARY}: ${String(error)}; ${GO_HINT}`);
-    },
-  );
-  return goVersion;
+/** `go version` of a Go binary, asked once per process. */
+function versionOfGo(go: string): Promise<string> {
+  let version = goVersions.get(go);
+  if (!version) {
+    version = run(go, ['version']).then(
+      ({ stdout }) => stdout.trim(),
+      (error: unknown) => {
+        goVersions.delete(go); // let a later call retry once Go is installed
+        throw new Error(`Cannot run ${go}: ${String(error)}; ${GO_HINT}`);
+      },
+    );
+    goVersions.set(go, version);
+  }
+  return version;
 }
 
 /** Builds go-echo (GOPATH mode, no modules, no network) unless this source was built with this Go already. */
-export async function buildGoEcho(): Promise<string> {
-  const inputs = [await versionOfGo(), await readFile(SOURCE)];
-  return cachedBuild({ cacheDir: CACHE, name: 'go-echo', inputs, build: compileGoEcho });
+export async function buildGoEcho(go = GO_BINARY): Promise<string> {
+  const inputs = [await versionOfGo(go), await readFile(SOURCE)];
+  return cachedBuild({ cacheDir: CACHE, name: 'go-echo', inputs, build: (output) => compileGoEcho(output, go) });
 }
 
-function compileGoEcho(output: string): Promise<void> {
+function compileGoEcho(output: string, go: string): Promise<void> {
   const env = {
     ...process.env,
     GO111MODULE: 'off',
@@ -71,5 +83,5 @@ function compileGoEcho(output: string): Promise<void> {
     GOCACHE: path.join(CACHE, 'gocache'), // keyed by toolchain inside: safe to share with other Go versions
     CGO_ENABLED: '0',
   };
-  return runBuild(GO_BINARY, ['build', '-o', output, SOURCE], { what: 'test/servers/go-echo', hint: GO_HINT, env });
+  return runBuild(go, ['build', '-o', output, SOURCE], { what: 'test/servers/go-echo', hint: GO_HINT, env });
 }

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { parseSince, readAudit, type AuditEntry } from '../../core/audit';
+import { addSavedRoute, loadSavedRoutes, parseRouteFlag, removeSavedRoute } from '../../core/proxy';
+import type { GlobalOptions } from '../context';
+import { defaultDataDir } from '../data-dir';
+import { fail, print, table } from '../output';
+
+/** A command body that needs only the data dir (no key store is opened). */
+function dataDirAction<O extends { json?: boolean }>(body: (args: string[], o: O, dataDir: string) => Promise<void>) {
+  return async (...raw: unknown[]): Promise<void> => {
+    const cmd = raw[raw.length - 1] as Command;
+    const o = cmd.opts<O>();
+    try {
+      await body(cmd.args, o, cmd.optsWithGlobals<GlobalOptions>().dataDir ?? defaultDataDir());
+    } catch (e) {
+      fail(e, o.json === true);
+    }
+  };
+}
+
+function auditText(entries: AuditEntry[]): string {
+  const rows = [['TIME', 'ROUTE', 'IDENTITY', 'SERIAL', 'UPSTREAM', 'RESUMED', 'UP', 'DOWN', 'MS', 'RESULT']];
+  for (const e of entries) {
+    rows.push([e.time, e.route, e.identity ?? '-', e.serial ?? '-', e.upstream, e.resumed ? 'yes' : 'no', `${e.bytesUp}`, `${e.bytesDown}`, `${e.durationMs}`, e.result]);
+  }
+  return table(rows);
+}
+
+/** `audit` (the proxy's audit log) and `routes add|list|remove` (the routes the daemon and app run). */
+export function registerAuditCommands(program: Command): void {
+  program
+    .command('audit')
+    .description("the proxy's upstream sessions: time, route, identity, certificate serial, upstream, bytes, result")
+    .option('--since <time>', 'only sessions from this time (ISO 8601) or this long ago (30m, 2h, 7d)')
+    .option('--json', 'print JSON')
+    .action(
+      dataDirAction<{ since?: string; json?: boolean }>(async (_args, o, dataDir) => {
+        const entries = await readAudit(dataDir, o.since ? parseSince(o.since) : undefined);
+        print(entries, o.json === true, () => auditText(entries));
+      }),
+    );
+
+  const routes = program.command('routes').description('the proxy routes saved in the data dir, which `keyport daemon` and the desktop app run');
+  routes
+    .command('add')
+    .argument('<route>', 'LISTEN=HOST:PORT,identity=ID[,ca=FILE][,servername=N][,alpn=h2][,limit=N][,idle=SECONDS][,name=N]')
+    .option('--json', 'print JSON')
+    .action(
+      dataDirAction<{ json?: boolean }>(async ([spec], o, dataDir) => {
+        const route = parseRouteFlag(spec!);
+        await addSavedRoute(dataDir, route);
+        print({ added: route.name ?? `${route.listen.host}:${route.listen.port}` }, o.json === true, () => `Saved route ${spec}\n`);
+      }),
+    );
+  routes
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(
+      dataDirAction<{ json?: boolean }>(async (_args, o, dataDir) => {
+        const config = await loadSavedRoutes(dataDir);
+        print(config.routes, o.json === true, () =>
+          table([['NAME', 'LISTEN', 'UPSTREAM', 'IDENTITY'], ...config.routes.map((r) => [r.name ?? '-', `${r.listen.host}:${r.listen.port}`, `${r.upstream.host}:${r.upstream.port}`, r.identity])]),
+        );
+      }),
+    );
+  routes
+    .command('remove')
+    .argument('<name>', 'the route name or its listen address')
+    .action(dataDirAction(async ([name], _o, dataDir) => removeSavedRoute(dataDir, name!)));
+}

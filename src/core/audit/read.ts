@@ -1,0 +1,53 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { KeyportError } from '../../shared/errors';
+import { AUDIT_FILE } from './log';
+import { AuditEntrySchema, type AuditEntry } from './schema';
+
+/**
+ * The audit entries in `dataDir`, oldest first, rotated files included; with `since`, only entries
+ * at or after it. Lines that are not entries (a torn last line after a crash) are skipped.
+ */
+export async function readAudit(dataDir: string, since?: Date): Promise<AuditEntry[]> {
+  const base = path.join(dataDir, AUDIT_FILE);
+  const names = (await fs.readdir(dataDir).catch(() => [] as string[]))
+    .filter((n) => n === AUDIT_FILE || /^audit\.log\.\d+$/.test(n))
+    .sort((a, b) => rotationIndex(b) - rotationIndex(a));
+  const entries: AuditEntry[] = [];
+  for (const name of names) {
+    const text = await fs.readFile(path.join(path.dirname(base), name), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const entry = parseLine(line);
+      if (entry && (!since || Date.parse(entry.time) >= since.getTime())) entries.push(entry);
+    }
+  }
+  return entries;
+}
+
+/** Parses `--since`: an ISO 8601 time, or a duration back from now such as 30m, 2h, 7d. */
+export function parseSince(raw: string, now = Date.now()): Date {
+  const rel = /^(\d+)\s*([smhd])$/.exec(raw.trim());
+  if (rel) {
+    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now - Number(rel[1]) * unit);
+  }
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `--since "${raw}" is neither a time (2026-01-31T12:00:00Z) nor a duration (30m, 2h, 7d).`);
+  }
+  return new Date(t);
+}
+
+function rotationIndex(name: string): number {
+  return name === AUDIT_FILE ? 0 : Number(name.slice(AUDIT_FILE.length + 1));
+}
+
+function parseLine(line: string): AuditEntry | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    const parsed = AuditEntrySchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+import type { z } from 'zod';
+import { KeyportError } from '../../shared/errors';
+
+/** `routes[0].upstream` from a zod issue path. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+/**
+ * The first schema issue as one sentence: where (source, line when known, field), what is wrong,
+ * and what to do.
+ */
+export function configError(source: string, issue: z.core.$ZodIssue, lineOf?: (path: readonly PropertyKey[]) => number | undefined): KeyportError {
+  const field = fieldName(issue.path);
+  const line = lineOf?.(issue.path);
+  const where = [source, line ? `line ${line}` : '', field ? `field "${field}"` : ''].filter(Boolean).join(', ');
+  return new KeyportError('KEYPORT_PROXY_CONFIG_INVALID', `Invalid proxy configuration (${where}): ${issue.message}; fix it and try again.`);
+}

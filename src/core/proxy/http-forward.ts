@@ -1,0 +1,175 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { toKeyportError, type KeyportError } from '../../shared/errors';
+import { SessionCache } from '../tls';
+import { readCaFiles } from './ca-files';
+import { hostMatches } from './host-glob';
+import { checkLoopback, listen } from './listen';
+import type { HttpProxyConfig, HttpRule } from './schema';
+import { RouteStats } from './stats';
+import type { RouteDeps } from './tcp-route';
+import { openUpstream } from './upstream';
+
+/** Request headers that belong to the hop to the proxy, not to the upstream. */
+const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const ROUTE = 'http-proxy';
+
+interface LoadedRule extends HttpRule {
+  caDer: Buffer[];
+}
+
+/**
+ * The HTTP forward proxy: `HTTP_PROXY=http://127.0.0.1:PORT` clients ask for `http://host/path`;
+ * a host that matches a rule is fetched over https with that rule's identity (keep-alive sessions
+ * per host, tickets per host and identity). Anything else is refused: a host no rule names (403),
+ * CONNECT (405), an origin-form request (400). It never connects anywhere a rule does not name.
+ */
+export class HttpForwardProxy {
+  readonly stats: RouteStats;
+  private readonly server: http.Server;
+  private rules: LoadedRule[] = [];
+  private readonly agents = new Map<string, http.Agent>();
+  private readonly sessions = new SessionCache();
+  private boundPort = 0;
+  private maxConnections = 0;
+
+  private constructor(private readonly deps: RouteDeps) {
+    this.stats = new RouteStats(ROUTE, '', 'per rule');
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    this.server.on('connect', (req: IncomingMessage, socket: Socket) => this.onConnect(req, socket));
+    this.server.on('connection', (s: Socket) => this.onSocket(s));
+  }
+
+  /** Checks, binds and starts the listener. */
+  static async start(config: HttpProxyConfig, deps: RouteDeps): Promise<HttpForwardProxy> {
+    checkLoopback(config.listen, deps.allowNonLoopback, 'the HTTP proxy');
+    const proxy = new HttpForwardProxy(deps);
+    await proxy.update(config);
+    proxy.boundPort = await listen(proxy.server, config.listen, 'the HTTP proxy');
+    proxy.stats.listen = `${config.listen.host}:${proxy.boundPort}`;
+    return proxy;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** New rules for requests from now on; kept-alive upstream sessions of the old rules are closed when idle. */
+  async update(config: HttpProxyConfig): Promise<void> {
+    this.rules = await Promise.all(config.rules.map(async (r) => ({ ...r, caDer: await readCaFiles(r.ca) })));
+    this.maxConnections = config.maxConnections;
+    this.dropAgents();
+  }
+
+  /** Stops listening and closes every connection. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    this.dropAgents();
+    await closed;
+  }
+
+  private dropAgents(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+
+  private onSocket(s: Socket): void {
+    if (this.stats.active >= this.maxConnections) {
+      this.stats.error('KEYPORT_PROXY_ROUTE_FULL');
+      s.destroy();
+      return;
+    }
+    this.stats.active++;
+    this.stats.total++;
+    s.on('close', () => this.stats.active--);
+  }
+
+  private onConnect(req: IncomingMessage, socket: Socket): void {
+    this.stats.error('KEYPORT_PROXY_CONNECT_REFUSED');
+    socket.on('error', () => socket.destroy()); // clients reset after reading the refusal
+    const body = `Keyport's HTTP proxy does not tunnel CONNECT ${req.url ?? ''}: ask for http://${hostOnly(req.url)}/... through it (Keyport adds TLS and your identity), or use a TCP route (keyport proxy --route).\n`;
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Keyport is an HTTP proxy: send absolute URLs (set HTTP_PROXY=http://${this.stats.listen}, or use curl -x).`);
+    }
+    if (url.protocol !== 'http:') {
+      return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Ask for http://${url.host}${url.pathname} through Keyport: it makes the https connection itself.`);
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const rule = this.rules.find((r) => hostMatches(r.host, host));
+    if (!rule) {
+      this.stats.error('KEYPORT_PROXY_HOST_NOT_ROUTED');
+      return refuse(res, 403, 'KEYPORT_PROXY_HOST_NOT_ROUTED', `Host ${host} matches no rule of this Keyport proxy; add a rule (host=PATTERN,identity=ID) to reach it.`);
+    }
+    const port = url.port ? Number(url.port) : (rule.port ?? 443);
+    this.forward(req, res, rule, host, port, `${url.pathname}${url.search}`);
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, rule: LoadedRule, host: string, port: number, path: string): void {
+    const headers = { ...req.headers };
+    for (const name of Object.keys(headers)) if (HOP_BY_HOP.has(name)) delete headers[name];
+    const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path, headers });
+    let sent = 0;
+    req.on('data', (b: Buffer) => (sent += b.length));
+    up.on('response', (answer) => {
+      const out = { ...answer.headers };
+      for (const name of Object.keys(out)) if (HOP_BY_HOP.has(name)) delete out[name];
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+      answer.pipe(res);
+    });
+    up.on('finish', () => (this.stats.bytesUp += sent));
+    up.on('error', (e) => {
+      const err = toKeyportError(e);
+      if (!res.headersSent) refuse(res, 502, err.code, `Keyport could not reach https://${host}:${port}: ${err.message}`);
+      else res.destroy();
+    });
+    req.pipe(up);
+  }
+
+  /** A keep-alive agent per rule and upstream whose connections are Keyport TLS sessions. */
+  private agentFor(rule: LoadedRule, host: string, port: number): http.Agent {
+    const key = `${this.rules.indexOf(rule)}|${host}|${port}`;
+    let agent = this.agents.get(key);
+    if (agent) return agent;
+    agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const ctx = { resolver: this.deps.resolver, sessions: this.sessions, stats: this.stats, audit: this.deps.audit, onFailure: this.deps.onFailure };
+    const target = { route: ROUTE, host, port, identity: rule.identity, ca: rule.caDer, servername: host };
+    (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, done: (e: Error | null, s?: unknown) => void) => {
+      openUpstream(target, ctx).then(
+        (session) => {
+          const { socket } = session;
+          let failure: KeyportError | undefined;
+          socket.on('data', (b: Buffer) => {
+            session.bytesDown += b.length;
+            this.stats.bytesDown += b.length;
+          });
+          socket.on('error', (e) => (failure ??= toKeyportError(e)));
+          socket.on('close', () => session.finish(failure?.code ?? 'ok', failure?.message));
+          done(null, socket);
+        },
+        (e: unknown) => done(e as Error),
+      );
+      return undefined;
+    };
+    this.agents.set(key, agent);
+    return agent;
+  }
+}
+
+/** A refusal: status, a stable code in a header, and one sentence. */
+function refuse(res: ServerResponse, status: number, code: string, sentence: string): void {
+  const body = `${sentence}\n`;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-keyport-error': code, 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+}
+
+function hostOnly(authority: string | undefined): string {
+  return (authority ?? 'host').replace(/:\d+$/, '');
+}

@@ -1,0 +1,54 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { KeyportError } from '../../shared/errors';
+import { writeFileAtomic } from '../identities/atomic-file';
+import { loadProxyConfigFile } from './config-file';
+import type { ProxyConfig, RouteConfig } from './schema';
+
+/** The routes `keyport daemon` and the desktop app run: `proxy.yaml` in the data dir (the --config format). */
+export const SAVED_ROUTES_FILE = 'proxy.yaml';
+
+/** The saved configuration's path. */
+export function savedRoutesFile(dataDir: string): string {
+  return path.join(dataDir, SAVED_ROUTES_FILE);
+}
+
+/** The saved configuration; an absent file is no routes. */
+export async function loadSavedRoutes(dataDir: string): Promise<ProxyConfig> {
+  const file = savedRoutesFile(dataDir);
+  const exists = await fs.stat(file).then(() => true, () => false);
+  return exists ? loadProxyConfigFile(file) : { routes: [], allowNonLoopback: false };
+}
+
+/** Adds a route (refused when its name or listen address is taken). */
+export async function addSavedRoute(dataDir: string, route: RouteConfig): Promise<void> {
+  const config = await loadSavedRoutes(dataDir);
+  const name = route.name ?? address(route.listen);
+  if (config.routes.some((r) => (r.name ?? address(r.listen)) === name || address(r.listen) === address(route.listen))) {
+    throw new KeyportError('KEYPORT_ALREADY_EXISTS', `A saved route already uses ${name}; remove it first (keyport routes remove ${name}).`);
+  }
+  await saveRoutes(dataDir, { ...config, routes: [...config.routes, route] });
+}
+
+/** Removes the route with this name or listen address. */
+export async function removeSavedRoute(dataDir: string, name: string): Promise<void> {
+  const config = await loadSavedRoutes(dataDir);
+  const routes = config.routes.filter((r) => (r.name ?? address(r.listen)) !== name && address(r.listen) !== name);
+  if (routes.length === config.routes.length) throw new KeyportError('KEYPORT_NOT_FOUND', `No saved route is named ${name}: see keyport routes list.`);
+  await saveRoutes(dataDir, { ...config, routes });
+}
+
+async function saveRoutes(dataDir: string, config: ProxyConfig): Promise<void> {
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const asWritten = {
+    ...config,
+    routes: config.routes.map((r) => ({ ...r, listen: address(r.listen), upstream: address(r.upstream) })),
+    ...(config.httpProxy ? { httpProxy: { ...config.httpProxy, listen: address(config.httpProxy.listen) } } : {}),
+  };
+  await writeFileAtomic(savedRoutesFile(dataDir), `# Keyport proxy routes (the keyport proxy --config format)\n${stringify(asWritten)}`);
+}
+
+function address(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}

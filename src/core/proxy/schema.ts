@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** Default per-route connection limit and idle timeout (an hour: long gRPC streams may sit quiet). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_IDLE_TIMEOUT_S = 3600;
+
+const HOST_PORT = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/;
+
+/** `host:port` (IPv6 as `[::1]:443`) as `{host, port}`. */
+const hostPort = z.string().transform((raw, ctx) => {
+  const m = HOST_PORT.exec(raw.trim());
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${raw}" is not HOST:PORT (e.g. 127.0.0.1:8443 or db.internal:5432)` });
+    return z.NEVER;
+  }
+  return { host: (m[1] ?? m[2])!, port };
+});
+
+/** A listen address: like hostPort, but port 0 (any free port) is allowed. */
+const listenAddress = z.string().transform((raw, ctx) => {
+  const m = HOST_PORT.exec(raw.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${raw}" is not an address to listen on (write 127.0.0.1:PORT)` });
+    return z.NEVER;
+  }
+  return { host: (m[1] ?? m[2])!, port };
+});
+
+const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** One TCP route: plain TCP on `listen`, TLS with the identity to `upstream`. */
+export const RouteSchema = z.strictObject({
+  name: z.string().min(1).max(64).optional(),
+  listen: listenAddress,
+  upstream: hostPort,
+  identity: z.string().min(1),
+  ca: oneOrMany.optional(),
+  servername: z.string().min(1).max(253).optional(),
+  alpn: oneOrMany.optional(),
+  maxConnections: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONNECTIONS),
+  /** Seconds without a byte either way before the connection is closed; 0 turns it off. */
+  idleTimeout: z.number().int().min(0).max(7 * 24 * 3600).default(DEFAULT_IDLE_TIMEOUT_S),
+});
+
+/** A host rule of the HTTP forward proxy: `*.svc.internal` goes over https with `identity`. */
+export const HttpRuleSchema = z.strictObject({
+  host: z
+    .string()
+    .min(1)
+    .regex(/^(\*\.)?[A-Za-z0-9_-][A-Za-z0-9*_.-]*$/, 'a host name, optionally starting with "*." (e.g. *.svc.internal)')
+    .refine((h) => /[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$|^[A-Za-z0-9_-]+$/.test(h.replace(/^\*\./, '')), 'a pattern must end in a fixed domain (e.g. *.svc.internal), never match every host'),
+  identity: z.string().min(1),
+  ca: oneOrMany.optional(),
+  /** The https port upstream (443 unless the request names one). */
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+export const HttpProxySchema = z.strictObject({
+  listen: listenAddress,
+  rules: z.array(HttpRuleSchema).min(1),
+  maxConnections: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONNECTIONS),
+});
+
+/** The whole proxy configuration: the `--config` file, the saved routes, or what `--route` flags make. */
+export const ProxyConfigSchema = z.strictObject({
+  routes: z.array(RouteSchema).default([]),
+  httpProxy: HttpProxySchema.optional(),
+  /** Loopback port of the status endpoint; 0 or absent picks a free one. */
+  statusPort: z.number().int().min(0).max(65535).optional(),
+  allowNonLoopback: z.boolean().default(false),
+});
+
+export type RouteConfig = z.output<typeof RouteSchema>;
+export type HttpRule = z.output<typeof HttpRuleSchema>;
+export type HttpProxyConfig = z.output<typeof HttpProxySchema>;
+export type ProxyConfig = z.output<typeof ProxyConfigSchema>;
+/** A configuration as written (before defaults). */
+export type ProxyConfigInput = z.input<typeof ProxyConfigSchema>;

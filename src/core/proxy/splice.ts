@@ -1,0 +1,69 @@
+import type { Socket } from 'node:net';
+import { isKeyportError, type ErrorCode } from '../../shared/errors';
+import type { KeyportTlsSocket } from '../tls';
+
+/** What happened to one spliced connection. */
+export interface SpliceResult {
+  /** `ok`, or the code of the first failure. */
+  result: 'ok' | ErrorCode;
+  message?: string;
+}
+
+/** Byte counters and the idle limit of one splice. */
+export interface SpliceOptions {
+  /** Milliseconds without a byte either way before both ends are closed; 0 = never. */
+  idleMs: number;
+  onUp(bytes: number): void;
+  onDown(bytes: number): void;
+}
+
+/**
+ * Joins a client's plain TCP socket to its upstream TLS socket until both are closed: pipe() both
+ * ways (backpressure both ways), half-close passed on (client FIN → close_notify + FIN upstream;
+ * upstream end → FIN to the client), an upstream reset passed to the client as a reset, idle timeout.
+ * The client socket must come from a server with allowHalfOpen.
+ */
+export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceOptions): Promise<SpliceResult> {
+  return new Promise((resolve) => {
+    let outcome: SpliceResult | undefined;
+    const settle = (r: SpliceResult): void => void (outcome ??= r);
+    let open = 2;
+    const closed = (): void => {
+      if (--open === 0) resolve(outcome ?? { result: 'ok' });
+    };
+    client.on('close', closed);
+    upstream.on('close', closed);
+
+    client.on('data', (b: Buffer) => opts.onUp(b.length));
+    upstream.on('data', (b: Buffer) => opts.onDown(b.length));
+    client.pipe(upstream);
+    upstream.pipe(client);
+
+    let established = false;
+    upstream.once('secureConnect', () => (established = true));
+    upstream.on('error', (e: Error) => {
+      settle({ result: upstreamWasReset(e) ? 'KEYPORT_PROXY_UPSTREAM_RESET' : isKeyportError(e) ? e.code : 'KEYPORT_TLS_CLOSED', message: e.message });
+      // A stream that broke (reset, or cut without close_notify mid-record) must not look complete
+      // to the client: it gets a reset. A failed handshake just closes (nothing was said yet).
+      if (established) client.resetAndDestroy();
+      else client.destroy();
+    });
+    client.on('error', (e: NodeJS.ErrnoException) => {
+      settle({ result: 'KEYPORT_PROXY_CLIENT_RESET', message: `The client's connection failed: ${e.code ?? e.message}.` });
+      upstream.destroy();
+    });
+    if (opts.idleMs > 0) {
+      client.setTimeout(opts.idleMs, () => {
+        settle({ result: 'KEYPORT_PROXY_IDLE_TIMEOUT', message: `No data either way for ${opts.idleMs / 1000} s; the proxy closed the connection.` });
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+  });
+}
+
+/** The TLS socket wraps transport errors; a reset shows as its cause's code. */
+function upstreamWasReset(e: Error): boolean {
+  const cause = (e as { cause?: NodeJS.ErrnoException }).cause;
+  return cause?.code === 'ECONNRESET';
+}

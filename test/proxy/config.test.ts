@@ -1,0 +1,98 @@
+/** The proxy's configuration: `--route`/`--http-rule` strings and the YAML/JSON file, one schema, errors with line and field. */
+import { describe, expect, it } from 'vitest';
+import { parseProxyConfig } from '../../src/core/proxy/config-file';
+import { parseHttpProxyFlags, parseHttpRuleFlag, parseRouteFlag } from '../../src/core/proxy/flags';
+import { hostMatches } from '../../src/core/proxy/host-glob';
+import { isLoopback } from '../../src/core/proxy/listen';
+import { RouteStats } from '../../src/core/proxy/stats';
+import { KeyportError } from '../../src/shared/errors';
+
+function refusal(fn: () => unknown): KeyportError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(KeyportError);
+    return e as KeyportError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('--route strings', () => {
+  it('parses every option, resolves ca against the cwd, and applies the defaults', () => {
+    const r = parseRouteFlag('127.0.0.1:8443=api.internal:443,identity=laptop,ca=ca.pem,ca=/etc/other.pem,servername=api,alpn=h2,limit=5,idle=30', '/work');
+    expect(r).toEqual({
+      listen: { host: '127.0.0.1', port: 8443 },
+      upstream: { host: 'api.internal', port: 443 },
+      identity: 'laptop',
+      ca: ['/work/ca.pem', '/etc/other.pem'],
+      servername: 'api',
+      alpn: ['h2'],
+      maxConnections: 5,
+      idleTimeout: 30,
+    });
+    expect(parseRouteFlag('[::1]:9000=[fd00::1]:443,identity=x')).toMatchObject({ listen: { host: '::1', port: 9000 }, upstream: { host: 'fd00::1', port: 443 }, maxConnections: 1024, idleTimeout: 3600 });
+  });
+
+  it('refuses a malformed route in one sentence naming the field', () => {
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443')).message).toMatch(/must start with LISTEN=UPSTREAM/);
+    const noId = refusal(() => parseRouteFlag('127.0.0.1:8443=api:443'));
+    expect(noId.code).toBe('KEYPORT_PROXY_CONFIG_INVALID');
+    expect(noId.message).toMatch(/field "identity"/);
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api,identity=x')).message).toMatch(/field "upstream".*"api" is not HOST:PORT/);
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,pin=1234')).message).toMatch(/"pin=1234" is not one of identity=, ca=/);
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,limit=0')).message).toMatch(/field "maxConnections"/);
+  });
+
+  it('parses HTTP proxy rules and refuses a rule that would match every host', () => {
+    expect(parseHttpRuleFlag('host=*.svc.internal,identity=laptop,port=8443', '/w')).toEqual({ host: '*.svc.internal', identity: 'laptop', port: 8443 });
+    expect(refusal(() => parseHttpRuleFlag('host=*,identity=x')).message).toMatch(/field "host"/);
+    expect(refusal(() => parseHttpRuleFlag('host=*.*,identity=x')).message).toMatch(/field "host"/);
+    expect(refusal(() => parseHttpProxyFlags('127.0.0.1:3128', [])).message).toMatch(/needs at least one --http-rule/);
+  });
+});
+
+describe('the configuration file', () => {
+  const yaml = ['routes:', '  - listen: 127.0.0.1:8443', '    upstream: api.internal:443', '    identity: laptop', '    ca: ca.pem', 'statusPort: 9901', ''].join('\n');
+
+  it('reads YAML and JSON into the same configuration, ca relative to the file', () => {
+    const fromYaml = parseProxyConfig(yaml, 'proxy.yaml', '/etc/keyport');
+    expect(fromYaml.routes[0]).toMatchObject({ listen: { host: '127.0.0.1', port: 8443 }, ca: ['/etc/keyport/ca.pem'] });
+    const json = JSON.stringify({ routes: [{ listen: '127.0.0.1:8443', upstream: 'api.internal:443', identity: 'laptop', ca: 'ca.pem' }], statusPort: 9901 });
+    expect(parseProxyConfig(json, 'proxy.json', '/etc/keyport')).toEqual(fromYaml);
+  });
+
+  it('names the line and the field of a bad value, an unknown field and a syntax error', () => {
+    const bad = refusal(() => parseProxyConfig(yaml.replace('api.internal:443', 'api.internal'), 'proxy.yaml', '/'));
+    expect(bad.code).toBe('KEYPORT_PROXY_CONFIG_INVALID');
+    expect(bad.message).toMatch(/^Invalid proxy configuration \(proxy\.yaml, line 3, field "routes\[0\]\.upstream"\): "api\.internal" is not HOST:PORT/);
+    expect(refusal(() => parseProxyConfig(yaml.replace('    ca: ca.pem', '    cert: x.pem'), 'p.yaml', '/')).message).toMatch(/line 2, field "routes\[0\]".*cert/);
+    expect(refusal(() => parseProxyConfig('routes: [\n  {listen: 1', 'p.yaml', '/')).message).toMatch(/^Invalid proxy configuration \(p\.yaml, line \d\)/);
+    expect(refusal(() => parseProxyConfig('statusPort: "x"\n', 'p.yaml', '/')).message).toMatch(/line 1, field "statusPort"/);
+  });
+});
+
+describe('host patterns, loopback, stats', () => {
+  it('matches *.domain against one or more labels and nothing else', () => {
+    expect(hostMatches('*.svc.internal', 'api.svc.internal')).toBe(true);
+    expect(hostMatches('*.svc.internal', 'a.b.SVC.internal.')).toBe(true);
+    expect(hostMatches('*.svc.internal', 'svc.internal')).toBe(false);
+    expect(hostMatches('*.svc.internal', 'evil-svc.internal')).toBe(false);
+    expect(hostMatches('*.svc.internal', 'api.svc.internal.evil.com')).toBe(false);
+    expect(hostMatches('localhost', 'localhost')).toBe(true);
+    expect(hostMatches('api-*.corp', 'api-1.corp')).toBe(true);
+    expect(hostMatches('api-*.corp', 'api-1.x.corp')).toBe(false);
+  });
+
+  it('knows loopback addresses', () => {
+    for (const h of ['127.0.0.1', '127.3.2.1', '::1', 'localhost']) expect(isLoopback(h)).toBe(true);
+    for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com']) expect(isLoopback(h)).toBe(false);
+  });
+
+  it('computes nearest-rank p50/p95 and counts errors by code', () => {
+    const s = new RouteStats('r', 'l', 'u');
+    for (let i = 1; i <= 100; i++) s.handshake(i, i % 2 === 0);
+    s.error('KEYPORT_TLS_CLOSED');
+    s.error('KEYPORT_TLS_CLOSED');
+    expect(s.view()).toMatchObject({ handshakesFull: 50, handshakesResumed: 50, handshakeMsP50: 50, handshakeMsP95: 95, errors: { KEYPORT_TLS_CLOSED: 2 } });
+  });
+});
