@@ -102,8 +102,13 @@ describe.skipIf(missing)('keyport serve in Chromium', () => {
     expect(page.url()).toBe(`${url.origin}/`);
     const row = page.locator(`tbody tr[data-id="${identity.id}"]`);
     await row.waitFor();
-    const cells = await row.locator('td').allInnerTexts();
-    expect([cells[0], cells[1], cells[3], cells[4]]).toEqual([identity.label, identity.subject, identity.status, 'OS keychain']);
+    const shown = {
+      label: await row.locator('[data-field=label]').innerText(),
+      subject: await row.locator('[data-field=subject]').innerText(),
+      status: await row.locator('[data-field=status]').getAttribute('data-status'),
+      keyStore: await row.locator('[data-field=key-store]').getAttribute('data-kind'),
+    };
+    expect(shown).toEqual({ label: identity.label, subject: identity.subject, status: identity.status, keyStore: 'Keychain' });
     const [cookie] = await context.cookies(url.origin);
     expect(cookie).toMatchObject({ name: `keyport-session-${url.port}`, httpOnly: true, sameSite: 'Strict' });
     await mkdir(path.dirname(screenshot), { recursive: true });

@@ -65,16 +65,16 @@ describe.runIf(existsSync(CHROMIUM))('renderer over HTTP in Chromium', () => {
     const events = createEventHub();
     const services = memoryServices();
     const { page, problems } = await openUi(await startServer(services, events));
-    await expect(page.getByRole('heading', { name: 'Keyport' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('heading', { name: 'Identities' }).isVisible()).resolves.toBe(true);
     const row = page.locator('tbody tr[data-id="id-1"]');
     await row.waitFor();
-    expect(await row.locator('td').allInnerTexts()).toEqual([
-      'dev',
-      'CN=dev',
-      expect.stringMatching(/2035/),
-      'valid',
-      'OS keychain',
-    ]);
+    expect({
+      label: await row.locator('[data-field=label]').innerText(),
+      subject: await row.locator('[data-field=subject]').innerText(),
+      expires: await row.locator('time').getAttribute('datetime'),
+      status: await row.locator('[data-field=status]').getAttribute('data-status'),
+      keyStore: await row.locator('[data-field=key-store]').getAttribute('data-kind'),
+    }).toEqual({ label: 'dev', subject: 'CN=dev', expires: expect.stringMatching(/^2035/), status: 'valid', keyStore: 'Keychain' });
     // A removal served to another client publishes identities.changed; the open page reloads.
     await serveContract(services, 'identities.remove', { id: 'id-1' }, { events });
     await page.getByText('No identities yet').waitFor();

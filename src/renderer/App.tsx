@@ -1,73 +1,83 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { IdentityView, KeyStoreView } from '../shared/identity';
-import type { Result } from '../shared/result';
-import { keyport } from './api';
+import { useEffect, useState } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { ToastProvider } from './components/Toast';
+import { TooltipProvider } from './components/Tooltip';
+import { IdentitiesScreen } from './features/identities/IdentitiesScreen';
+import { IdentityDetailScreen } from './features/identities/IdentityDetailScreen';
+import { ImportScreen } from './features/import/ImportScreen';
+import { KeygenScreen } from './features/keygen/KeygenScreen';
+import { PinPrompt } from './features/pin/PinPrompt';
+import { ProbeScreen } from './features/probe/ProbeScreen';
+import { SettingsScreen } from './features/settings/SettingsScreen';
+import { TokensScreen } from './features/tokens/TokensScreen';
+import { IdentitiesProvider } from './hooks/useIdentities';
+import { useOpenedFiles } from './hooks/useOpenedFiles';
+import { useRoute, type Route } from './hooks/useRoute';
+import { useSettings, useThemeAttribute } from './hooks/useSettings';
+import { Sidebar } from './Sidebar';
 
-/** Placeholder UI: the app name and the identity list. The real UI comes with its own issue. */
+/** The app: a sidebar of screens, the current screen, the PIN prompt, toasts. */
 export function App() {
-  const [identities, setIdentities] = useState<Result<IdentityView[]> | null>(null);
-
-  const reload = useCallback(() => {
-    void keyport.identities.list().then(setIdentities);
-  }, []);
-
+  const [route, navigate] = useRoute();
+  const settings = useSettings();
+  useThemeAttribute(settings);
+  const [importFile, setImportFile] = useState<{ file: File; key: number } | undefined>(undefined);
+  const openFile = (file: File) => {
+    setImportFile({ file, key: Date.now() });
+    navigate('import');
+  };
+  useOpenedFiles(openFile);
   useEffect(() => {
-    reload();
-    return keyport.identities.onChanged(reload);
-  }, [reload]);
-
+    if (route.screen !== 'import') setImportFile(undefined);
+  }, [route.screen]);
   return (
-    <main>
-      <h1>Keyport</h1>
-      <IdentityList result={identities} />
-    </main>
+    <TooltipProvider delayDuration={300}>
+      <ToastProvider>
+        <IdentitiesProvider>
+          <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
+            <Sidebar screen={route.screen} />
+            <main className="content" id="main">
+              <ErrorBoundary resetKey={`${route.screen}/${route.param ?? ''}`}>
+                <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
+              </ErrorBoundary>
+            </main>
+          </div>
+        </IdentitiesProvider>
+        <PinPrompt />
+      </ToastProvider>
+    </TooltipProvider>
   );
 }
 
-function IdentityList({ result }: { result: Result<IdentityView[]> | null }) {
-  if (!result) return <p aria-busy="true">Loading identities…</p>;
-  if (!result.ok) {
-    return (
-      <p role="alert" data-code={result.error.code}>
-        {result.error.message}
-      </p>
-    );
-  }
-  if (result.value.length === 0) {
-    return (
-      <p>
-        No identities yet. Import one with <code>keyport import FILE</code>.
-      </p>
-    );
-  }
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Label</th>
-          <th scope="col">Subject</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Status</th>
-          <th scope="col">Key store</th>
-        </tr>
-      </thead>
-      <tbody>
-        {result.value.map((identity) => (
-          <tr key={identity.id} data-id={identity.id}>
-            <td>{identity.label}</td>
-            <td>{identity.subject}</td>
-            <td>
-              <time dateTime={identity.notAfter}>{new Date(identity.notAfter).toLocaleString()}</time>
-            </td>
-            <td className={`status status-${identity.status}`}>{identity.status}</td>
-            <td>{describeKeyStore(identity.keyStore)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+/** A file dropped anywhere outside a drop zone opens the Import screen with it. */
+function dropOnWindow(e: React.DragEvent, open: (file: File) => void) {
+  e.preventDefault();
+  const file = e.dataTransfer.files[0];
+  if (file) open(file);
 }
 
-function describeKeyStore(store: KeyStoreView): string {
-  return store.kind === 'keychain' ? 'OS keychain' : `PKCS#11 token “${store.token}”`;
+interface ScreenProps {
+  route: Route;
+  navigate: (to: string) => void;
+  settings: ReturnType<typeof useSettings>;
+  importFile?: { file: File; key: number };
+}
+
+function Screen({ route, navigate, settings, importFile }: ScreenProps) {
+  switch (route.screen) {
+    case 'identities':
+      return route.param ? <IdentityDetailScreen key={route.param} id={route.param} navigate={navigate} /> : <IdentitiesScreen navigate={navigate} />;
+    case 'import':
+      return <ImportScreen key={importFile?.key} navigate={navigate} initialFile={importFile?.file} />;
+    case 'keygen':
+      return <KeygenScreen />;
+    case 'tokens':
+      return <TokensScreen />;
+    case 'test':
+      return <ProbeScreen key={route.param} identityId={route.param} />;
+    case 'settings':
+      return <SettingsScreen settings={settings} />;
+    default:
+      return <IdentitiesScreen navigate={navigate} />;
+  }
 }
