@@ -1,7 +1,8 @@
 /**
  * The routes saved in the data dir (`keyport routes add|list|remove`, proxy.yaml) and
  * startConfiguredProxy(), the entry `keyport daemon` and the desktop app call: run in-process
- * with a SoftHSM identity, it serves the saved route and picks up a route added while it runs.
+ * with a SoftHSM identity, it serves the saved route and picks up a route added while it runs;
+ * `keyport daemon` serves the same saved route as a process and stops cleanly on SIGTERM.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { Keyport } from '../../src/core/app';
 import { startConfiguredProxy, type ProxyService } from '../../src/core/proxy';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type TestCa } from '../testbed/ca';
-import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
+import { CLI_BUNDLE } from '../testbed/cli';
+import { startProcess, tempDir, waitUntil, type TempDir } from '../testbed/proc';
 import { startSoftHsm, type SoftHsm } from '../testbed/softhsm';
 import { get } from './client';
 import { freePort, runCli } from './helpers';
@@ -76,5 +78,26 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     expect((await get(second, '/whoami')).status).toBe(200);
     expect((await routes(['remove', 'second'])).code).toBe(0);
     await waitUntil(() => proxy!.routePort('second') === undefined, { what: 'the removed route', timeoutMs: 3000 });
+  });
+
+  it('keyport daemon runs the saved routes beside the scheduler and stops on SIGTERM', async () => {
+    await proxy?.close();
+    proxy = undefined;
+    const daemon = await startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', data.path, '--pkcs11-module', hsm.module, 'daemon', '--tick', '1'], {
+      name: 'keyport daemon',
+      env: { ...hsm.env, KEYPORT_PIN: hsm.pin, NO_COLOR: '1' },
+      ready: { line: /started pid=/ },
+      timeoutMs: 30_000,
+    });
+    try {
+      expect(daemon.output()).toMatch(/proxy route api: listening on 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/);
+      const port = Number(/route api: listening on 127\.0\.0\.1:(\d+)/.exec(daemon.output())![1]);
+      expect(JSON.parse((await get(port, '/whoami')).body.toString())).toMatchObject({ cn: 'daemon-alice' });
+      process.kill(daemon.pid, 'SIGTERM');
+      expect(await daemon.exited).toEqual({ code: 0, signal: null });
+      expect(daemon.output()).toMatch(/stopped/);
+    } finally {
+      await daemon.stop();
+    }
   });
 });

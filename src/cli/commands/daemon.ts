@@ -2,22 +2,22 @@ import type { Command } from 'commander';
 import { KeyportError } from '../../shared/errors';
 import type { Keyport } from '../../core/app';
 import { RenewalScheduler, type SchedulerEvent } from '../../core/enroll/scheduler';
-import { withKeyport } from '../context';
+import { startConfiguredProxy, PinVault } from '../../core/proxy';
+import { withKeyport, type GlobalOptions } from '../context';
+import { defaultDataDir } from '../data-dir';
 import { fail } from '../output';
 import { recover } from './enroll';
+import { describe, pinFallback } from './proxy';
 
 /** Something the daemon runs beside the scheduler and stops on SIGTERM. */
 interface Running {
   stop(): Promise<void>;
 }
 
-/**
- * PROXY ENTRY — the single call site for the proxy's routes (branch `proxy`): the lead replaces this
- * body with the proxy's entry that runs the data dir's routes (hot-reloaded on registry and trust
- * bundle changes), e.g. `return runDataDirRoutes({ keyport, log })`.
- */
-async function startProxyRoutes(_keyport: Keyport, _log: (line: string) => void): Promise<Running | undefined> {
-  return undefined;
+/** The routes saved in the data dir (`keyport routes`), hot-reloaded as `keyport proxy --config` is. */
+async function startProxyRoutes(keyport: Keyport, dataDir: string, vault: PinVault, log: (line: string) => void): Promise<Running | undefined> {
+  const proxy = await startConfiguredProxy(keyport, dataDir, { onEvent: (e) => log(`proxy ${describe(e)}`), onConnection: () => vault.touch() });
+  return proxy && { stop: () => proxy.close() };
 }
 
 /** `keyport daemon`: the renewal scheduler and the proxy routes, headless, one log line per event. */
@@ -32,15 +32,31 @@ export function registerDaemonCommand(program: Command): void {
     .action(async (...raw: unknown[]) => {
       const cmd = raw[raw.length - 1] as Command;
       const o = cmd.opts<{ tick: string; retryMin: string; retryMax: string; rootsEvery: string }>();
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const fallback = pinFallback(globals);
+      let lock: () => Promise<void> = async () => undefined;
+      // Token PINs for the routes live in memory only (idle timeout); the scheduler signs with the same keys.
+      const vault = new PinVault({
+        ...(fallback ? { fallback } : {}),
+        onLock: () => lock(),
+        onPinRequired: (t) => void process.stdout.write(`${new Date().toISOString()} pin-required token=${JSON.stringify(t.token)}\n`),
+      });
       try {
-        await withKeyport(cmd, (k) => runDaemon(k, o));
+        await withKeyport(
+          cmd,
+          (k) => {
+            lock = () => k.close();
+            return runDaemon(k, globals.dataDir ?? defaultDataDir(), vault, o);
+          },
+          vault.source,
+        );
       } catch (e) {
         fail(e, false);
       }
     });
 }
 
-async function runDaemon(k: Keyport, o: { tick: string; retryMin: string; retryMax: string; rootsEvery: string }): Promise<void> {
+async function runDaemon(k: Keyport, dataDir: string, vault: PinVault, o: { tick: string; retryMin: string; retryMax: string; rootsEvery: string }): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${k.enrollment.clock().toISOString()} ${line}\n`);
   await recover(k);
   const scheduler = new RenewalScheduler(k.registry, k.enrollment, {
@@ -51,7 +67,7 @@ async function runDaemon(k: Keyport, o: { tick: string; retryMin: string; retryM
     clock: k.enrollment.clock,
   });
   scheduler.on('event', (e: SchedulerEvent) => log(eventLine(e)));
-  const routes = await startProxyRoutes(k, log);
+  const routes = await startProxyRoutes(k, dataDir, vault, log);
   scheduler.start();
   log(`started pid=${process.pid}`);
   await new Promise<void>((resolve) => {
@@ -62,6 +78,7 @@ async function runDaemon(k: Keyport, o: { tick: string; retryMin: string; retryM
   log('stopping');
   await scheduler.stop();
   await routes?.stop();
+  vault.stopTimer();
   log('stopped');
 }
 

@@ -58,13 +58,14 @@ function parsePort(text: string): number {
 }
 
 /** PINs for the proxy: --pin-file or KEYPORT_PIN when given; otherwise a token needing a login fails the connection. */
-function pinFallback(opts: GlobalOptions): PinSource | undefined {
+export function pinFallback(opts: GlobalOptions): PinSource | undefined {
   if (opts.pinFile) return () => readSecretFile(opts.pinFile!, 'PIN');
   if (process.env.KEYPORT_PIN !== undefined) return async () => process.env.KEYPORT_PIN!;
   return undefined;
 }
 
-function describe(e: ProxyEvent): string {
+/** One log line for a proxy event (the proxy's stderr, the daemon's stdout). */
+export function describe(e: ProxyEvent): string {
   switch (e.type) {
     case 'listening':
       return `route ${e.route}: listening on ${e.address} -> ${e.upstream}`;

@@ -91,7 +91,9 @@ export class RenewalScheduler extends EventEmitter {
     const left = s.notAfter.getTime() - now.getTime();
     this.notifyThresholds(record, settings.notifyBefore, left, s.notAfter);
     if (settings.provider.kind === 'manual') return;
-    if (left <= 0 || settings.state.needsReenroll) {
+    // An ACME order is authenticated by the account key, not the certificate: an expired one still renews.
+    const renewsWhenExpired = settings.provider.kind === 'acme';
+    if ((left <= 0 && !renewsWhenExpired) || settings.state.needsReenroll) {
       // Never sent to the CA: step-ca refuses an expired certificate in the handshake. Told once per run.
       if (!settings.state.needsReenroll) await this.renewals.setState(record.id, { needsReenroll: true });
       const key = `${record.id}:${record.chain[0]!.slice(-24)}:reenroll`;
