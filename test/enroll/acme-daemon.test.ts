@@ -53,4 +53,29 @@ describe.skipIf(backends.some((b) => b.missing))('keyport daemon renews ACME ide
     expect(renewed[0]).toContain(`renewed id="${id}" serial=`);
     expect(renewed[0]).toContain('rekeyed=false');
   });
+
+  it('bug "an expired ACME identity was marked needs re-enroll": the daemon renews it through the account', async () => {
+    const shortLived = await startPebble({ validitySeconds: 3 });
+    const data = await tempDir('acme-daemon-expired');
+    try {
+      const args = ['enroll', 'acme', '--directory', shortLived.directory, '--ca', shortLived.caFile, '--domain', 'expired.acme.test', '--to', hsm.to, '--http-port', String(shortLived.httpPort), '--json'];
+      const enrolled = await runCli([...hsm.flags, ...args], { dataDir: data.path, env: hsm.env });
+      expect(enrolled.code, enrolled.stderr).toBe(0);
+      const registry = async () => JSON.parse(await fs.readFile(path.join(data.path, 'identities.json'), 'utf8')).identities[0];
+      const listed = async () => JSON.parse((await runCli(['list', '--json'], { dataDir: data.path, env: hsm.env })).stdout)[0];
+      await waitUntil(async () => (await listed()).status === 'expired', { timeoutMs: 10_000, intervalMs: 500, what: 'the certificate to expire' });
+      const first = (await registry()).chain[0];
+      const daemon = await startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', data.path, ...hsm.flags, 'daemon', '--tick', '1'], { env: hsm.env, ready: { line: /started pid=/ } });
+      try {
+        await waitUntil(async () => (await registry()).chain[0] !== first, { timeoutMs: 15_000, intervalMs: 250, what: 'the daemon to renew the expired identity', proc: daemon });
+      } finally {
+        await daemon.stop();
+      }
+      expect(daemon.output()).not.toMatch(/needs-reenroll/);
+      expect((await registry()).renewal.state.needsReenroll ?? false).toBe(false);
+    } finally {
+      await shortLived.stop();
+      await data.remove();
+    }
+  });
 });
