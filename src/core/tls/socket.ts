@@ -337,6 +337,9 @@ export class KeyportTlsSocket extends TransportSocket {
     this.transportEnded = true;
     if (this.state === 'handshaking') return this.wakeUp();
     if (this.state !== 'open' || this.peerClosed) return;
+    // A reset can read as a plain EOF when a write of ours took its error; that write's failure is
+    // reported a loop turn later. Decide at 'close' (this runs again), once in-flight writes settled.
+    if (this.transport.writableLength > 0 && !this.transport.destroyed) return;
     if (this.layer.reader.buffered > 0) {
       this.fail(new TlsError('KEYPORT_TLS_CLOSED', 'The server closed the connection in the middle of a record (truncated).'));
       return;
