@@ -9,6 +9,7 @@ export type DiagnosisSeverity = (typeof DiagnosisSeverities)[number];
 /** Every code, with its usual severity and its title (one line, shown on the card). */
 export const DiagnosisCatalogue = {
   'no-client-cert-requested': { severity: 'warning', title: 'The server did not ask for a client certificate' },
+  'client-cert-optional': { severity: 'info', title: 'The server asks for a client certificate but does not require one' },
   'client-ca-not-accepted': { severity: 'error', title: 'The server accepts client certificates from other CAs' },
   'client-chain-incomplete': { severity: 'error', title: 'The client certificate chain is incomplete' },
   'client-cert-required': { severity: 'error', title: 'The server requires a client certificate' },

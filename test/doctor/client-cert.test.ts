@@ -100,6 +100,13 @@ describe.skipIf(missing)('the connection doctor: client authentication', () => {
       expectDiagnosis(r, 'client-chain-incomplete', 'error', 'Intermediate', 'keyport attach');
     });
 
+    it('ssl_verify_client optional, --identity none: answered, client-cert-optional names the identity that would fit', async () => {
+      const r = await probe(await nginx(`ssl_verify_client optional; ssl_client_certificate ${JSON.stringify(ca.rootFile)};`), { ...trust(), identity: 'none' });
+      expect(r.ok).toBe(true);
+      expectDiagnosis(r, 'client-cert-optional', 'info', 'Keyport Test Root CA', 'good', '--identity good');
+      expect(r.diagnoses.filter((d) => d.severity === 'error')).toEqual([]);
+    });
+
     it('ssl_verify_client optional_no_ca, a certificate from another CA: accepted, the CA mismatch is a warning', async () => {
       const r = await probe(await nginx(`ssl_verify_client optional_no_ca; ssl_client_certificate ${JSON.stringify(ca.rootFile)};`), { ...trust(), identity: ids.other });
       expect(r.ok).toBe(true);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Signer } from '../keystores/types';
 import { withoutRoot } from '../pki/chain';
 import type { CertificateRequestDetails, KeyportTlsSocket, TlsInfo } from '../tls';
@@ -37,13 +38,15 @@ export async function runPipeline(o: ProbeOptions, choose: Chooser): Promise<Obs
   const { host, port } = o.target;
   const where = `${host}:${port}`;
   let tls: KeyportTlsSocket | undefined;
+  let socket: Socket | undefined;
   try {
     const addresses = await timed(obs, 'dns', () => resolveHost(host, timeoutMs), (a) => a.join(', '));
-    const socket = await timed(obs, 'tcp', () => openSocket(addresses[0]!, port, where, timeoutMs), () => `${addresses[0]}:${port}`);
+    const tcp = await timed(obs, 'tcp', () => openSocket(addresses[0]!, port, where, timeoutMs), () => `${addresses[0]}:${port}`);
+    socket = tcp;
     tls = await timed(obs, 'handshake', async () => {
       const opened = await handshake(
         {
-          socket,
+          socket: tcp,
           host,
           port,
           ...(o.servername ? { servername: o.servername } : {}),
@@ -67,6 +70,7 @@ export async function runPipeline(o: ProbeOptions, choose: Chooser): Promise<Obs
     if (e instanceof TlsError && e.peerChain) obs.refusedChain = e.peerChain;
   } finally {
     (tls ?? obs.seen.tls)?.destroy();
+    socket?.destroy(); // also when the TLS socket was never made
   }
   return obs;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DiagnosisCodes, DiagnosisSeverities } from '../../../shared/diagnoses';
+import { DiagnosisSeverities } from '../../../shared/diagnoses';
 import { ProbeStepNames } from '../../../shared/probe-report';
 
 /** Version of endpoints.json; a newer file is refused, never rewritten. */
@@ -13,8 +13,9 @@ export const EndpointNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an endpoint name is 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
 
+// Any code string: a history written by a newer Keyport (with codes added since) stays readable.
 const DiagnosisSchema = z.object({
-  code: z.enum(DiagnosisCodes as [string, ...string[]]),
+  code: z.string().min(1),
   severity: z.enum(DiagnosisSeverities),
   title: z.string(),
   detail: z.string(),

@@ -27,7 +27,7 @@ export const clientCertRules: Rules = (f) => {
   const local = f.identity ? localChecks(f, f.identity) : [];
   const asked = [...chainIncomplete(f), ...caNotAccepted(f), ...schemeMismatch(f)];
   const refusal = refusalRules(f, local.length + asked.length > 0);
-  return [...local, ...asked, ...refusal, ...notRequested(f)];
+  return [...local, ...asked, ...refusal, ...notRequested(f), ...optional(f)];
 };
 
 function localChecks(f: ProbeFacts, id: IdentityFact): Diagnosis[] {
@@ -213,6 +213,18 @@ function notRequested(f: ProbeFacts): Diagnosis[] {
         ? 'Nothing to do unless this endpoint should require mTLS.'
         : 'If this endpoint should require mTLS, turn it on at the server (nginx: ssl_verify_client on;); otherwise test it with --identity none.',
       f.identityMode === 'none' ? 'info' : 'warning',
+    ),
+  ];
+}
+
+/** With --identity none: the server asked, took no certificate, and answered; which identities would fit. */
+function optional(f: ProbeFacts): Diagnosis[] {
+  if (f.identityMode !== 'none' || !f.certificateRequest || failed(f)) return [];
+  return [
+    diagnosis(
+      'client-cert-optional',
+      `${hostPort(f)} asks for a client certificate from ${namedCas(f)} but let us in without one (nginx: ssl_verify_client optional). ${whichWouldFit(f)}`,
+      f.suggestions[0] ? `To test with one: keyport test ${urlOf(f)} --identity ${f.suggestions[0].id}.` : 'Nothing to do, unless this endpoint should require mTLS.',
     ),
   ];
 }
