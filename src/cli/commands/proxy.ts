@@ -74,6 +74,10 @@ function describe(e: ProxyEvent): string {
       return `reload refused, the running configuration stays: ${e.message} [${e.code}]`;
     case 'status':
       return `status: ${e.url}/status and ${e.url}/metrics`;
+    case 'session-failed':
+      return `route ${e.route}: ${e.message} [${e.code}]`;
+    case 'pin-required':
+      return `token "${e.token}" needs its PIN: connections that need it fail until the proxy is started with --pin-file FILE or KEYPORT_PIN [KEYPORT_PIN_REQUIRED]`;
   }
 }
 
@@ -127,8 +131,8 @@ export function registerProxyCommands(program: Command): void {
         const config = await configFrom(o);
         const fallback = pinFallback(globals);
         let lock: () => Promise<void> = async () => undefined;
-        const vault = new PinVault({ ...(fallback ? { fallback } : {}), onLock: () => lock() });
         const say = (e: ProxyEvent): void => void process.stderr.write(`keyport proxy: ${describe(e)}\n`);
+        const vault = new PinVault({ ...(fallback ? { fallback } : {}), onLock: () => lock(), onPinRequired: (t) => say({ type: 'pin-required', ...t }) });
         await withKeyport(
           cmd,
           async (keyport) => {

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { toKeyportError, type ErrorCode } from '../../shared/errors';
+import { toKeyportError, type KeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { hostMatches } from './host-glob';
@@ -87,6 +87,7 @@ export class HttpForwardProxy {
 
   private onConnect(req: IncomingMessage, socket: Socket): void {
     this.stats.error('KEYPORT_PROXY_CONNECT_REFUSED');
+    socket.on('error', () => socket.destroy()); // clients reset after reading the refusal
     const body = `Keyport's HTTP proxy does not tunnel CONNECT ${req.url ?? ''}: ask for http://${hostOnly(req.url)}/... through it (Keyport adds TLS and your identity), or use a TCP route (keyport proxy --route).\n`;
     socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
@@ -96,7 +97,7 @@ export class HttpForwardProxy {
     try {
       url = new URL(req.url ?? '');
     } catch {
-      return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Keyport is an HTTP proxy: send absolute URLs (set HTTP_PROXY=http://${req.headers.host ?? '127.0.0.1'}, or curl -x).`);
+      return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Keyport is an HTTP proxy: send absolute URLs (set HTTP_PROXY=http://${this.stats.listen}, or use curl -x).`);
     }
     if (url.protocol !== 'http:') {
       return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Ask for http://${url.host}${url.pathname} through Keyport: it makes the https connection itself.`);
@@ -138,19 +139,19 @@ export class HttpForwardProxy {
     let agent = this.agents.get(key);
     if (agent) return agent;
     agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const ctx = { resolver: this.deps.resolver, sessions: this.sessions, stats: this.stats, audit: this.deps.audit };
+    const ctx = { resolver: this.deps.resolver, sessions: this.sessions, stats: this.stats, audit: this.deps.audit, onFailure: this.deps.onFailure };
     const target = { route: ROUTE, host, port, identity: rule.identity, ca: rule.caDer, servername: host };
     (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, done: (e: Error | null, s?: unknown) => void) => {
       openUpstream(target, ctx).then(
         (session) => {
           const { socket } = session;
-          let failure: ErrorCode | undefined;
+          let failure: KeyportError | undefined;
           socket.on('data', (b: Buffer) => {
             session.bytesDown += b.length;
             this.stats.bytesDown += b.length;
           });
-          socket.on('error', (e) => (failure ??= toKeyportError(e).code));
-          socket.on('close', () => session.finish(failure ?? 'ok'));
+          socket.on('error', (e) => (failure ??= toKeyportError(e)));
+          socket.on('close', () => session.finish(failure?.code ?? 'ok', failure?.message));
           done(null, socket);
         },
         (e: unknown) => done(e as Error),

@@ -15,7 +15,9 @@ export type ProxyEvent =
   | { type: 'listening'; route: string; address: string; upstream: string }
   | { type: 'reloaded'; routes: number }
   | { type: 'reload-failed'; code: string; message: string }
-  | { type: 'status'; url: string };
+  | { type: 'status'; url: string }
+  | { type: 'session-failed'; route: string; code: string; message: string }
+  | { type: 'pin-required'; module: string; token: string };
 
 /** How to start a proxy. */
 export interface ProxyOptions {
@@ -54,7 +56,12 @@ export class ProxyService {
   private constructor(private readonly opts: ProxyOptions) {
     this.resolver = new IdentityResolver(opts.keyport);
     this.audit = opts.audit === false ? undefined : new AuditLog(opts.dataDir);
-    this.deps = { resolver: this.resolver, audit: this.audit, allowNonLoopback: opts.config.allowNonLoopback };
+    this.deps = {
+      resolver: this.resolver,
+      audit: this.audit,
+      allowNonLoopback: opts.config.allowNonLoopback,
+      onFailure: (route, code, message) => opts.onEvent?.({ type: 'session-failed', route, code, message }),
+    };
   }
 
   /** Starts every listener; on any failure the ones already started are closed and the error thrown. */
@@ -131,8 +138,16 @@ export class ProxyService {
     }
   }
 
+  /** Every named identity must exist (a typo fails at start or refuses the reload, not each connection). */
+  private async checkIdentities(config: ProxyConfig): Promise<void> {
+    const named = new Set([...config.routes.map((r) => r.identity), ...(config.httpProxy?.rules ?? []).map((r) => r.identity)]);
+    named.delete('auto');
+    for (const query of named) await this.opts.keyport.record(query);
+  }
+
   /** Makes the running listeners match `config`: new ones start, changed ones update, removed ones stop accepting. */
   private async apply(config: ProxyConfig): Promise<void> {
+    await this.checkIdentities(config);
     const wanted = new Map<string, RouteConfig>(config.routes.map((r) => [routeName(r), r]));
     for (const [name, route] of this.routes) {
       if (!wanted.has(name)) {

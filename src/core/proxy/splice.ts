@@ -39,14 +39,14 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     client.pipe(upstream);
     upstream.pipe(client);
 
+    let established = false;
+    upstream.once('secureConnect', () => (established = true));
     upstream.on('error', (e: Error) => {
-      if (upstreamWasReset(e)) {
-        settle({ result: 'KEYPORT_PROXY_UPSTREAM_RESET', message: e.message });
-        client.resetAndDestroy();
-      } else {
-        settle({ result: isKeyportError(e) ? e.code : 'KEYPORT_TLS_CLOSED', message: e.message });
-        client.destroy();
-      }
+      settle({ result: upstreamWasReset(e) ? 'KEYPORT_PROXY_UPSTREAM_RESET' : isKeyportError(e) ? e.code : 'KEYPORT_TLS_CLOSED', message: e.message });
+      // A stream that broke (reset, or cut without close_notify mid-record) must not look complete
+      // to the client: it gets a reset. A failed handshake just closes (nothing was said yet).
+      if (established) client.resetAndDestroy();
+      else client.destroy();
     });
     client.on('error', (e: NodeJS.ErrnoException) => {
       settle({ result: 'KEYPORT_PROXY_CLIENT_RESET', message: `The client's connection failed: ${e.code ?? e.message}.` });

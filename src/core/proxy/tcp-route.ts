@@ -7,7 +7,7 @@ import { checkLoopback, listen } from './listen';
 import type { RouteConfig } from './schema';
 import { splice } from './splice';
 import { RouteStats } from './stats';
-import { openUpstream, type UpstreamTarget } from './upstream';
+import { openUpstream, type UpstreamContext, type UpstreamTarget } from './upstream';
 
 /** What every route shares. */
 export interface RouteDeps {
@@ -16,6 +16,7 @@ export interface RouteDeps {
   allowNonLoopback: boolean;
   /** Called as each connection starts. */
   onConnection?: () => void;
+  onFailure?: UpstreamContext['onFailure'];
 }
 
 /** The route's name: its `name`, else its listen address. */
@@ -33,6 +34,8 @@ export class TcpRoute {
   private readonly server: Server;
   private readonly sessions = new SessionCache();
   private readonly open = new Set<Socket>();
+  /** Sessions still being recorded, so close() returns only once their audit lines are queued. */
+  private readonly sessionsRunning = new Set<Promise<void>>();
   private target!: UpstreamTarget;
   private config!: RouteConfig;
   private boundPort = 0;
@@ -43,7 +46,11 @@ export class TcpRoute {
   ) {
     this.stats = new RouteStats(routeName(config), '', '');
     // allowHalfOpen: a client that ends its side still gets the upstream's answer.
-    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => void this.onConnection(c));
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => {
+      const running = this.onConnection(c);
+      this.sessionsRunning.add(running);
+      void running.finally(() => this.sessionsRunning.delete(running));
+    });
   }
 
   /** Checks, binds and starts a route. */
@@ -83,7 +90,7 @@ export class TcpRoute {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (!drop) return;
     for (const c of this.open) c.destroy();
-    await closed;
+    await Promise.all([closed, ...this.sessionsRunning]);
   }
 
   private async onConnection(client: Socket): Promise<void> {
@@ -98,13 +105,14 @@ export class TcpRoute {
     stats.active++;
     stats.total++;
     client.setNoDelay(true);
+    client.on('error', () => client.destroy()); // before the splice owns it: a client that resets while we handshake
     client.on('close', () => {
       this.open.delete(client);
       stats.active--;
     });
     let session;
     try {
-      session = await openUpstream(this.target, { resolver: this.deps.resolver, sessions: this.sessions, stats, audit: this.deps.audit });
+      session = await openUpstream(this.target, { resolver: this.deps.resolver, sessions: this.sessions, stats, audit: this.deps.audit, onFailure: this.deps.onFailure });
     } catch {
       client.destroy(); // counted and audited by openUpstream
       return;
@@ -121,6 +129,6 @@ export class TcpRoute {
         stats.bytesDown += n;
       },
     });
-    s.finish(outcome.result);
+    s.finish(outcome.result, outcome.message);
   }
 }

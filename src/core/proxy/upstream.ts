@@ -23,6 +23,8 @@ export interface UpstreamContext {
   sessions: SessionCache;
   stats: RouteStats;
   audit?: AuditLog;
+  /** Told about each failed session (the CLI prints one line). */
+  onFailure?: (route: string, code: ErrorCode, message: string) => void;
 }
 
 /** An upstream TLS session being opened; the caller counts bytes and calls finish() once. */
@@ -31,7 +33,7 @@ export interface UpstreamSession {
   bytesUp: number;
   bytesDown: number;
   /** Records the session's end (stats and audit); `result` is `ok` or the failure's code. */
-  finish(result: 'ok' | ErrorCode): void;
+  finish(result: 'ok' | ErrorCode, message?: string): void;
 }
 
 /** Handshake limit for a proxied connection (a token may wait for a touch). */
@@ -52,10 +54,13 @@ export async function openUpstream(t: UpstreamTarget, ctx: UpstreamContext): Pro
     socket: undefined as unknown as KeyportTlsSocket,
     bytesUp: 0,
     bytesDown: 0,
-    finish: (result) => {
+    finish: (result, message) => {
       if (finished) return;
       finished = true;
-      if (result !== 'ok') ctx.stats.error(result);
+      if (result !== 'ok') {
+        ctx.stats.error(result);
+        ctx.onFailure?.(t.route, result, message ?? result);
+      }
       ctx.audit?.append({
         time,
         route: t.route,
@@ -74,7 +79,8 @@ export async function openUpstream(t: UpstreamTarget, ctx: UpstreamContext): Pro
   try {
     auth = await ctx.resolver.clientAuth(t.identity, used);
   } catch (e) {
-    session.finish(toKeyportError(e).code);
+    const err = toKeyportError(e);
+    session.finish(err.code, err.message);
     throw e;
   }
   const socket = createConnectionFor({

@@ -1,0 +1,141 @@
+/**
+ * Connection handling of a route, against the Node TLS echo server: half-close (the client ends
+ * its side and still gets every byte back), the idle timeout, and the per-route connection limit.
+ * Plus the PIN vault on its own (memory only, idle expiry, lock now).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PinVault } from '../../src/core/proxy/pin-vault';
+import { isKeyportError } from '../../src/shared/errors';
+import { keychainBackend, type Backend } from '../identity/backends';
+import { requireBackend } from '../testbed/backend';
+import { createTestCa, type TestCa } from '../testbed/ca';
+import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
+import { startTlsServer, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
+import { freePort, routeStatus, runCli, startProxyCli, type ProxyProc } from './helpers';
+
+const missing = requireBackend('openssl').missing || requireBackend('keyring').missing || requireBackend('tls-node', TLS_SERVER_PROBES.node).missing;
+
+/** Connects to the route; resolves once the socket is connected. */
+function open(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+/** Everything the peer sends until it ends or resets, and which of the two. */
+function drain(s: net.Socket): Promise<{ data: Buffer; how: string }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const done = (how: string): void => {
+      s.destroy();
+      resolve({ data: Buffer.concat(chunks), how });
+    };
+    s.on('data', (b) => chunks.push(b));
+    s.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+    s.on('end', () => done('end'));
+    s.on('close', () => done('close'));
+  });
+}
+
+describe.skipIf(missing)('route connections: half-close, idle timeout, connection limit', () => {
+  let ca: TestCa;
+  let backend: Backend;
+  let data: TempDir;
+  let echo: TlsServer;
+  let proxy: ProxyProc;
+  let halfPort: number;
+  let idlePort: number;
+  let limitPort: number;
+
+  beforeAll(async () => {
+    [ca, backend, data] = await Promise.all([createTestCa({ ec: true }), keychainBackend(), tempDir('proxy-conns')]);
+    const [server, alice] = await Promise.all([ca.issueServer({ sans: ['DNS:localhost'], ec: true }), ca.issueClient({ cn: 'conn-alice', ec: true })]);
+    echo = await startTlsServer('node', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile });
+    expect((await runCli(['import', alice.chainFile, '--key', alice.keyFile, '--json'], { dataDir: data.path, env: backend.env })).stderr).toBe('');
+    [halfPort, idlePort, limitPort] = [await freePort(), await freePort(), await freePort()];
+    const to = `127.0.0.1:${echo.port},identity=conn-alice,ca=${ca.rootFile},servername=localhost`;
+    proxy = await startProxyCli(data.path, ['--route', `127.0.0.1:${halfPort}=${to},name=half`, '--route', `127.0.0.1:${idlePort}=${to},name=idle,idle=1`, '--route', `127.0.0.1:${limitPort}=${to},name=limit,limit=2`], { env: backend.env });
+  }, 90_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await Promise.allSettled([echo?.stop(), ca?.stop(), backend?.stop()]);
+    await data?.remove();
+  });
+
+  it('half-close: the client ends its side after 4 MB and still gets all 4 MB back', async () => {
+    const payload = randomBytes(4 * 1024 * 1024);
+    const s = await open(halfPort);
+    const answer = drain(s);
+    s.end(payload);
+    const { data: back, how } = await answer;
+    expect(how).toBe('end');
+    expect(back.length).toBe(payload.length);
+    expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+  });
+
+  it('idle timeout: a connection quiet for longer than idle= is closed and counted', async () => {
+    const s = await open(idlePort);
+    const answer = drain(s);
+    s.write('ping');
+    const t0 = Date.now();
+    const { data: back } = await answer;
+    expect(back.toString()).toBe('ping');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await waitUntil(async () => ((await routeStatus(proxy, 'idle')).errors as Record<string, number>).KEYPORT_PROXY_IDLE_TIMEOUT === 1, { what: 'idle timeout counted', timeoutMs: 3000 });
+  });
+
+  it('connection limit: the third concurrent connection is closed at once, the first two work', async () => {
+    const a = await open(limitPort);
+    const b = await open(limitPort);
+    await waitUntil(async () => (await routeStatus(proxy, 'limit')).active === 2, { what: 'two active', timeoutMs: 3000 });
+    const c = await open(limitPort);
+    const third = await drain(c);
+    expect(third.data.length).toBe(0);
+    for (const s of [a, b]) {
+      const answer = drain(s);
+      s.end('still here');
+      expect((await answer).data.toString()).toBe('still here');
+    }
+    expect((await routeStatus(proxy, 'limit')).errors).toMatchObject({ KEYPORT_PROXY_ROUTE_FULL: 1 });
+  });
+});
+
+describe('PIN vault', () => {
+  const token = { module: '/usr/lib/softhsm/libsofthsm2.so', token: 'alice' };
+
+  it('without a PIN: KEYPORT_PIN_REQUIRED and one event; a provided PIN is used; lock forgets it', async () => {
+    const asked: string[] = [];
+    let locks = 0;
+    const vault = new PinVault({ onPinRequired: (t) => asked.push(t.token), onLock: async () => void locks++ });
+    const err = await vault.source(token).catch((e: unknown) => e);
+    expect(isKeyportError(err, 'KEYPORT_PIN_REQUIRED')).toBe(true);
+    expect((err as Error).message).toBe('Token "alice" needs its PIN and none is cached: enter it in Keyport, or start the proxy with --pin-file FILE or KEYPORT_PIN set.');
+    expect(asked).toEqual(['alice']);
+    vault.provide(token, '1234');
+    expect(await vault.source(token)).toBe('1234');
+    expect(vault.cached()).toEqual([token]);
+    await vault.lock();
+    expect(locks).toBe(1);
+    expect(vault.cached()).toEqual([]);
+    await expect(vault.source(token)).rejects.toThrow(/needs its PIN/);
+  });
+
+  it('forgets a PIN unused for the idle time and locks the tokens', async () => {
+    let locks = 0;
+    const vault = new PinVault({ idleMs: 1000, onLock: async () => void locks++ });
+    vault.provide(token, '1234');
+    await waitUntil(() => locks === 1, { what: 'idle lock', timeoutMs: 4000 });
+    expect(vault.cached()).toEqual([]);
+    vault.stopTimer();
+  });
+
+  it('falls back to --pin-file / KEYPORT_PIN when given', async () => {
+    const vault = new PinVault({ fallback: async () => 'from-file' });
+    expect(await vault.source(token)).toBe('from-file');
+  });
+});

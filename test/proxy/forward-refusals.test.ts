@@ -1,0 +1,164 @@
+/**
+ * One `keyport proxy` process (keychain identity) with a TCP route, the HTTP forward proxy and its
+ * status endpoint, all against nginx with `ssl_verify_client on`: `curl -x` to a host a rule
+ * names works, an unmatched host gets 403 and CONNECT 405 (nothing connects anywhere else);
+ * `keyport proxy --status`, `/metrics`, the audit log; and the refusals at start (non-loopback,
+ * a used port) in one sentence with a non-zero exit.
+ */
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { keychainBackend, type Backend } from '../identity/backends';
+import { requireBackend } from '../testbed/backend';
+import { createTestCa, type IssuedCert, type TestCa } from '../testbed/ca';
+import { tempDir, type TempDir } from '../testbed/proc';
+import { startTlsServer, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
+import { curl, freePort, routeStatus, runCli, startProxyCli, type ProxyProc } from './helpers';
+
+const missing = requireBackend('openssl').missing || requireBackend('keyring').missing || requireBackend('tls-nginx', TLS_SERVER_PROBES.nginx).missing;
+
+/** Sends `request` raw and returns everything the server answered before closing. */
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = net.connect(port, '127.0.0.1', () => s.write(request));
+    s.on('data', (b) => chunks.push(b));
+    s.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    s.on('error', reject);
+  });
+}
+
+describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusals', () => {
+  let ca: TestCa;
+  let server: IssuedCert;
+  let nginx: TlsServer;
+  let backend: Backend;
+  let data: TempDir;
+  let id: string;
+  let serial: string;
+  let proxy: ProxyProc;
+  let routePort: number;
+  let httpPort: number;
+  const cli = (args: string[]) => runCli(args, { dataDir: data.path, env: backend.env });
+
+  beforeAll(async () => {
+    [ca, backend, data] = await Promise.all([createTestCa({ ec: true }), keychainBackend(), tempDir('proxy-forward')]);
+    server = await ca.issueServer({ sans: ['DNS:localhost', 'IP:127.0.0.1'], ec: true });
+    const client = await ca.issueClient({ cn: 'forward-alice', ec: true });
+    nginx = await startTlsServer('nginx', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile });
+    const imported = await cli(['import', client.chainFile, '--key', client.keyFile, '--json']);
+    expect(imported.stderr).toBe('');
+    id = (JSON.parse(imported.stdout) as { id: string }).id;
+    serial = (JSON.parse((await cli(['list', '--json'])).stdout) as Array<{ serial: string }>)[0]!.serial;
+    [routePort, httpPort] = [await freePort(), await freePort()];
+    proxy = await startProxyCli(
+      data.path,
+      [
+        '--route', `127.0.0.1:${routePort}=127.0.0.1:${nginx.port},identity=forward-alice,ca=${ca.rootFile},servername=localhost,name=web`,
+        '--http-proxy', `127.0.0.1:${httpPort}`,
+        '--http-rule', `host=localhost,identity=${id},ca=${ca.rootFile}`,
+        '--http-rule', `host=*.svc.internal,identity=${id},ca=${ca.rootFile}`,
+      ],
+      { env: backend.env },
+    );
+  }, 90_000);
+
+  afterEach(() => {
+    if (proxy && !proxy.proc.running()) throw new Error(`the proxy stopped:\n${proxy.proc.output()}`);
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await Promise.allSettled([nginx?.stop(), ca?.stop(), backend?.stop()]);
+    await data?.remove();
+  });
+
+  it('curl -x to a host a rule names goes over https with the identity', async () => {
+    const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, `http://localhost:${nginx.port}/whoami`]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('CN=forward-alice');
+    const posted = await curl(['-x', `http://127.0.0.1:${httpPort}`, '--data-binary', 'hello through the forward proxy', `http://localhost:${nginx.port}/echo`]);
+    expect(posted.stdout).toBe('hello through the forward proxy');
+  });
+
+  it('refuses a host no rule names with 403 and one sentence, without connecting anywhere', async () => {
+    const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-D', '-', 'http://example.com/x']);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 403/);
+    expect(r.stdout).toMatch(/x-keyport-error: KEYPORT_PROXY_HOST_NOT_ROUTED/i);
+    expect(r.stdout).toContain('Host example.com matches no rule of this Keyport proxy; add a rule (host=PATTERN,identity=ID) to reach it.');
+    const sneaky = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-o', '/dev/null', '-w', '%{http_code}', 'http://svc.internal.example.com/']);
+    expect(sneaky.stdout).toBe('403');
+  });
+
+  it('refuses CONNECT with 405 and a sentence saying what to use', async () => {
+    const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, `https://localhost:${nginx.port}/whoami`]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/405/);
+    const answer = await raw(httpPort, `CONNECT localhost:${nginx.port} HTTP/1.1\r\nHost: localhost:${nginx.port}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed/);
+    expect(answer).toContain(`does not tunnel CONNECT localhost:${nginx.port}: ask for http://localhost/... through it`);
+    const originForm = await raw(httpPort, 'GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    expect(originForm).toMatch(/^HTTP\/1\.1 400/);
+  });
+
+  it('keyport proxy --status and /metrics show the counters; the status endpoint wants its token and a loopback Host', async () => {
+    expect((await curl([`http://127.0.0.1:${routePort}/whoami`])).stdout).toContain('CN=forward-alice');
+    const st = await cli(['proxy', '--status', '--json']);
+    expect(st.stderr).toBe('');
+    const [status] = JSON.parse(st.stdout) as Array<{ routes: Array<Record<string, unknown>>; httpProxy: Record<string, unknown> }>;
+    expect(status!.routes[0]).toMatchObject({ route: 'web', listen: `127.0.0.1:${routePort}`, upstream: `127.0.0.1:${nginx.port}` });
+    expect(status!.routes[0]!.total as number).toBeGreaterThanOrEqual(1);
+    expect(status!.httpProxy.errors).toMatchObject({ KEYPORT_PROXY_HOST_NOT_ROUTED: 2, KEYPORT_PROXY_CONNECT_REFUSED: 2 });
+    const text = await cli(['proxy', '--status']);
+    expect(text.stdout).toMatch(/^ROUTE\s+LISTEN/);
+    const metrics = await (await fetch(`${proxy.statusUrl}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`keyport_proxy_connections_total\\{route="web",upstream="127.0.0.1:${nginx.port}"\\} \\d+`));
+    expect(metrics).toMatch(/keyport_proxy_errors_total\{route="http-proxy",upstream="per rule",code="KEYPORT_PROXY_HOST_NOT_ROUTED"\} 2/);
+    const port = new URL(proxy.statusUrl).port;
+    expect((await fetch(`http://127.0.0.1:${port}/status`)).status).toBe(404);
+    expect((await curl(['-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: evil.example', `${proxy.statusUrl}/status`])).stdout).toBe('421');
+    expect((await fetch(`${proxy.statusUrl}/status`, { method: 'POST' })).status).toBe(405);
+    const stateDir = path.join(data.path, 'proxy');
+    const [stateName] = await fs.readdir(stateDir);
+    expect((await fs.stat(path.join(stateDir, stateName!))).mode & 0o777).toBe(0o600);
+  });
+
+  it('keyport audit lists each upstream session with identity, serial and result, and no payload byte', async () => {
+    const marker = `payload-marker-${Date.now()}`;
+    await curl(['--data-binary', marker, `http://127.0.0.1:${routePort}/echo`]);
+    const before = await routeStatus(proxy, 'web');
+    // Sessions are audited when they end; curl closed its connection, the upstream follows.
+    let entries: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 50 && entries.length < (before.total as number); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      entries = (JSON.parse((await cli(['audit', '--json'])).stdout) as Array<Record<string, unknown>>).filter((e) => e.route === 'web');
+    }
+    expect(entries.length).toBe(before.total);
+    expect(entries.at(-1)).toMatchObject({ route: 'web', identity: id, serial, upstream: `127.0.0.1:${nginx.port}`, result: 'ok' });
+    expect(entries.some((e) => e.resumed === true)).toBe(true);
+    const forward = (JSON.parse((await cli(['audit', '--json', '--since', '1h'])).stdout) as Array<Record<string, unknown>>).filter((e) => e.route === 'http-proxy');
+    expect(forward.length).toBe(0); // kept-alive forward sessions are audited when they close
+    expect((await cli(['audit', '--since', '2099-01-01T00:00:00Z', '--json'])).stdout.trim()).toBe('[]');
+    const log = await fs.readFile(path.join(data.path, 'audit.log'), 'utf8');
+    expect(log).not.toContain(marker);
+    expect((await fs.stat(path.join(data.path, 'audit.log'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a non-loopback listener, a used port and an unknown identity in one sentence, exit non-zero', async () => {
+    const route = (listen: string) => `${listen}=127.0.0.1:${nginx.port},identity=${id}`;
+    const wide = await cli(['proxy', '--route', route(`0.0.0.0:${await freePort()}`)]);
+    expect(wide.code).not.toBe(0);
+    expect(wide.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wide.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0:\d+ for route .*: Keyport listens on loopback only .* pass --allow-non-loopback if you really mean it\. \[KEYPORT_PROXY_NON_LOOPBACK\]/);
+    const busy = await cli(['proxy', '--route', route(`127.0.0.1:${routePort}`)]);
+    expect(busy.code).toBe(5);
+    expect(busy.stderr.trim()).toBe(`keyport: Cannot listen on 127.0.0.1:${routePort} for route 127.0.0.1:${routePort}: the port is already in use; stop what uses it or pick another port. [KEYPORT_PROXY_PORT_IN_USE]`);
+    const typo = await cli(['proxy', '--route', `127.0.0.1:${await freePort()}=127.0.0.1:${nginx.port},identity=no-such-identity`]);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr.trim()).toBe('keyport: No identity "no-such-identity"; `keyport list` shows what there is. [KEYPORT_NOT_FOUND]');
+    const nothing = await cli(['proxy']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/Nothing to proxy/);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * The routes saved in the data dir (`keyport routes add|list|remove`, proxy.yaml) and
+ * startConfiguredProxy(), the entry `keyport daemon` and the desktop app call: run in-process
+ * with a SoftHSM identity, it serves the saved route and picks up a route added while it runs.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyport } from '../../src/core/app';
+import { startConfiguredProxy, type ProxyService } from '../../src/core/proxy';
+import { requireBackend } from '../testbed/backend';
+import { createTestCa, type TestCa } from '../testbed/ca';
+import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
+import { startSoftHsm, type SoftHsm } from '../testbed/softhsm';
+import { get } from './client';
+import { freePort, runCli } from './helpers';
+import { startWhoamiServer, type WhoamiServer } from './whoami-server';
+
+const missing = requireBackend('openssl').missing || requireBackend('softhsm2').missing;
+
+describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
+  let ca: TestCa;
+  let hsm: SoftHsm;
+  let data: TempDir;
+  let whoami: WhoamiServer;
+  let keyport: Keyport;
+  let proxy: ProxyService | undefined;
+  let id: string;
+
+  beforeAll(async () => {
+    [ca, hsm, data] = await Promise.all([createTestCa({ ec: true }), startSoftHsm(), tempDir('proxy-saved')]);
+    const server = await ca.issueServer({ sans: ['DNS:localhost'], ec: true });
+    whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile });
+    const env = { ...hsm.env, KEYPORT_PIN: hsm.pin };
+    const key = await runCli(['--pkcs11-module', hsm.module, 'keygen', '--to', `pkcs11:${hsm.tokenLabel}`, '--alg', 'EC-P256', '--subject', 'CN=daemon-alice', '--json'], { dataDir: data.path, env });
+    const { keyId, csr } = JSON.parse(key.stdout) as { keyId: string; csr: string };
+    const certFile = path.join(data.path, 'issued.pem');
+    await writeFile(certFile, await ca.signCsr(csr, { eku: ['clientAuth'] }));
+    id = (JSON.parse((await runCli(['--pkcs11-module', hsm.module, 'attach', keyId, certFile, '--json'], { dataDir: data.path, env })).stdout) as { id: string }).id;
+    keyport = new Keyport({ dataDir: data.path, pkcs11Modules: [hsm.module], env: { ...process.env, ...hsm.env }, pin: async () => hsm.pin });
+  }, 90_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+    await keyport?.close();
+    await whoami?.stop();
+    await Promise.allSettled([ca?.stop(), hsm?.stop()]);
+    await data?.remove();
+  });
+
+  const routes = (args: string[]) => runCli(['routes', ...args], { dataDir: data.path });
+
+  it('keyport routes add/list/remove keep proxy.yaml; a duplicate and an unknown name are refused', async () => {
+    expect(await startConfiguredProxy(keyport, data.path)).toBeUndefined();
+    const port = await freePort();
+    const added = await routes(['add', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost,name=api`, '--json']);
+    expect(added.stderr).toBe('');
+    const dup = await routes(['add', `127.0.0.1:${port}=127.0.0.1:1,identity=x,name=api`]);
+    expect(dup.code).toBe(7);
+    expect(dup.stderr).toMatch(/A saved route already uses api/);
+    const listed = JSON.parse((await routes(['list', '--json'])).stdout) as Array<{ name: string; listen: { port: number } }>;
+    expect(listed).toMatchObject([{ name: 'api', listen: { port } }]);
+    const gone = await routes(['remove', 'nope']);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toMatch(/No saved route is named nope/);
+  });
+
+  it('startConfiguredProxy serves the saved routes and picks up a route added while it runs', async () => {
+    proxy = await startConfiguredProxy(keyport, data.path, { audit: false });
+    expect(proxy).toBeDefined();
+    const port = proxy!.routePort('api')!;
+    expect(JSON.parse((await get(port, '/whoami')).body.toString())).toMatchObject({ cn: 'daemon-alice' });
+    const second = await freePort();
+    expect((await routes(['add', `127.0.0.1:${second}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost,name=second`])).code).toBe(0);
+    await waitUntil(() => proxy!.routePort('second') === second, { what: 'the added route', timeoutMs: 3000 });
+    expect((await get(second, '/whoami')).status).toBe(200);
+    expect((await routes(['remove', 'second'])).code).toBe(0);
+    await waitUntil(() => proxy!.routePort('second') === undefined, { what: 'the removed route', timeoutMs: 3000 });
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * A SoftHSM identity behind a route to a TLS 1.2-only server (every connection a full handshake,
+ * so every one signs on the token): the token host killed under load (the connections it was
+ * signing for fail with a code, the next ones work on a new host), and a proxy without a PIN (the
+ * connection fails with KEYPORT_PIN_REQUIRED, an event is printed, the audit log says why).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { softhsmBackend, type Backend } from '../identity/backends';
+import { requireBackend } from '../testbed/backend';
+import { createTestCa, type TestCa } from '../testbed/ca';
+import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
+import { get, load } from './client';
+import { freePort, routeStatus, runCli, startProxyCli } from './helpers';
+import { startWhoamiServer, type WhoamiServer } from './whoami-server';
+
+const missing = requireBackend('openssl').missing || requireBackend('softhsm2').missing;
+
+/** PIDs of the direct children of `pid` (the token host is the proxy's only one). */
+function children(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+describe.skipIf(missing)('keyport proxy with a token identity: token host faults and PINs', () => {
+  let ca: TestCa;
+  let backend: Backend;
+  let data: TempDir;
+  let whoami: WhoamiServer;
+  let id: string;
+  const stops: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    [ca, backend, data] = await Promise.all([createTestCa({ ec: true }), softhsmBackend(), tempDir('proxy-token')]);
+    const server = await ca.issueServer({ sans: ['DNS:localhost', 'IP:127.0.0.1'], ec: true });
+    whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile, maxVersion: 'TLSv1.2' });
+    const cli = (args: string[]) => runCli([...backend.flags, ...args], { dataDir: data.path, env: backend.env });
+    const key = await cli(['keygen', '--to', backend.to, '--alg', 'EC-P256', '--subject', 'CN=token-alice', '--json']);
+    expect(key.stderr).toBe('');
+    const { keyId, csr } = JSON.parse(key.stdout) as { keyId: string; csr: string };
+    const certFile = path.join(data.path, 'issued.pem');
+    await writeFile(certFile, await ca.signCsr(csr, { eku: ['clientAuth'] }));
+    id = (JSON.parse((await cli(['attach', keyId, certFile, '--json'])).stdout) as { id: string }).id;
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await whoami?.stop();
+    await Promise.allSettled([ca?.stop(), backend?.stop()]);
+    await data?.remove();
+  });
+
+  const route = (port: number) => `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost`;
+
+  it('the token host killed under load: its connections fail with a code, the next ones work', async () => {
+    const port = await freePort();
+    const proxy = await startProxyCli(data.path, ['--route', route(port)], { env: backend.env, globals: backend.flags });
+    stops.push(() => proxy.stop());
+    expect((await get(port, '/whoami')).status).toBe(200);
+    const [host] = children(proxy.proc.pid);
+    expect(host).toBeGreaterThan(0);
+    let killedAt = -1;
+    let done = 0;
+    const after: boolean[] = [];
+    const { ok, failures } = await load(8, 40, async (c, i) => {
+      if (c === 0 && i === 10) {
+        process.kill(host!, 'SIGKILL');
+        killedAt = done;
+      }
+      const r = await get(port, '/whoami').catch((e: Error) => ({ status: 0, body: Buffer.from(e.message) }));
+      done++;
+      if (killedAt >= 0 && done > killedAt + 40) after.push(r.status === 200);
+      if (r.status === 0) throw new Error(r.body.toString());
+      return r;
+    });
+    expect(killedAt).toBeGreaterThanOrEqual(0);
+    expect(ok + failures.length).toBe(320);
+    // Only the handshakes in flight when the host died may fail (at most one per client).
+    expect(failures.length).toBeLessThanOrEqual(8);
+    expect(after.length).toBeGreaterThan(100);
+    expect(after.every(Boolean)).toBe(true);
+    const [newHost] = children(proxy.proc.pid);
+    expect(newHost).toBeGreaterThan(0);
+    expect(newHost).not.toBe(host);
+    const stats = await routeStatus(proxy);
+    const codes = Object.keys(stats.errors as object);
+    expect(codes.every((c) => /^KEYPORT_[A-Z_]+$/.test(c) && c !== 'KEYPORT_INTERNAL')).toBe(true);
+    expect(Object.values(stats.errors as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(failures.length);
+    console.log(`token host killed under load: ${failures.length} of 320 connections failed (${codes.join(', ') || 'none in flight'}), ${after.length} later ones all worked`);
+    await proxy.stop();
+  }, 120_000);
+
+  it('without a PIN the connection fails with KEYPORT_PIN_REQUIRED and the proxy says so', async () => {
+    const port = await freePort();
+    const { KEYPORT_PIN: _pin, ...noPin } = backend.env;
+    const proxy = await startProxyCli(data.path, ['--route', route(port)], { env: noPin, globals: backend.flags });
+    stops.push(() => proxy.stop());
+    await expect(get(port, '/whoami')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await waitUntil(() => /needs its PIN/.test(proxy.proc.output()), { what: 'the PIN event', timeoutMs: 5000 });
+    expect(proxy.proc.output()).toMatch(/keyport proxy: token "[^"]+" needs its PIN: connections that need it fail until the proxy is started with --pin-file FILE or KEYPORT_PIN \[KEYPORT_PIN_REQUIRED\]/);
+    expect((await routeStatus(proxy)).errors).toMatchObject({ KEYPORT_PIN_REQUIRED: 1 });
+    await proxy.stop();
+    const audit = JSON.parse((await runCli(['audit', '--json'], { dataDir: data.path })).stdout) as Array<{ result: string }>;
+    expect(audit.at(-1)).toMatchObject({ result: 'KEYPORT_PIN_REQUIRED' });
+  }, 60_000);
+});
