@@ -5,6 +5,7 @@
  * a keychain identity (gnome-keyring on a private bus), curl the same key as a file, both the
  * same cipher suite. The two take turns; the ratio is the median of the per-turn ratios of
  * curl's time over ours (throughput ratio). Target: at least 0.9x curl.
+ * KEYPORT_BENCH_PROFILE=DIR writes a CPU profile of each `keyport connect` run to DIR.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -94,7 +95,8 @@ async function setUp(stops: Array<() => Promise<unknown>>): Promise<Fixture> {
 }
 
 function keyportArgs(fx: Fixture): string[] {
-  return [KEYPORT_BIN, '--data-dir', fx.data.path, 'connect', `127.0.0.1:${fx.nginx.port}`, '--identity', fx.id, '--ca', fx.ca.rootFile];
+  const profile = process.env.KEYPORT_BENCH_PROFILE;
+  return [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), KEYPORT_BIN, '--data-dir', fx.data.path, 'connect', `127.0.0.1:${fx.nginx.port}`, '--identity', fx.id, '--ca', fx.ca.rootFile];
 }
 
 function curlArgs(fx: Fixture): string[] {

@@ -7,7 +7,14 @@ if (!fs.existsSync(bundle)) {
   process.stderr.write('Keyport CLI is not built yet: run `npm run build:cli` in the Keyport folder.\n');
   process.exit(1);
 }
-// Node 22+ keeps V8's compiled code of the bundle between runs: compiling 2.5 MB is a good part of a
-// short command's time. In the user's own cache folder, not the shared temp dir others could write to.
-require('node:module').enableCompileCache?.(path.join(require('node:os').homedir(), '.cache', 'keyport', 'compile-cache'));
-require(bundle);
+// V8's compiled code of the bundle is kept between runs: compiling 2.5 MB is a good part of a short
+// command's time. Node 22+ does it itself; Node 20 through bin/code-cache.cjs. In the user's own
+// cache folder, not the shared temp dir others could write to.
+const cacheDir = path.join(require('node:os').homedir(), '.cache', 'keyport', 'compile-cache');
+const { enableCompileCache } = require('node:module');
+if (enableCompileCache) {
+  enableCompileCache(cacheDir);
+  require(bundle);
+} else {
+  require('./code-cache.cjs').requireWithCodeCache(bundle, cacheDir);
+}

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditLog, parseSince, readAudit, type AuditEntry } from '../../src/core/audit';
 import { KeyportError } from '../../src/shared/errors';
 
@@ -35,13 +35,48 @@ describe('audit log', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b)); // oldest first, no gaps inside what was kept
     expect(ids.at(-1)).toBe(39);
     expect(ids.length).toBeLessThan(40); // the oldest file was dropped
+    await log.close();
+  });
+
+  it('keeps one file open across sessions (one mkdir, one open), and opens again after close() or a rotation', async () => {
+    const opens = vi.spyOn(fs, 'open');
+    const mkdirs = vi.spyOn(fs, 'mkdir');
+    try {
+      const log = new AuditLog(path.join(dir, 'sub'), { maxBytes: 100_000 });
+      for (let i = 0; i < 30; i++) {
+        log.append(entry(i));
+        await log.flush(); // one write per session, as a proxy under light load does
+      }
+      expect(opens).toHaveBeenCalledTimes(1);
+      expect(mkdirs).toHaveBeenCalledTimes(1);
+      await log.close();
+      log.append(entry(30));
+      await log.close();
+      expect(opens).toHaveBeenCalledTimes(2);
+      const st = await fs.stat(path.join(dir, 'sub', 'audit.log'));
+      expect(st.mode & 0o777).toBe(0o600);
+      expect((await readAudit(path.join(dir, 'sub'))).map((e) => e.identity)).toEqual(Array.from({ length: 31 }, (_, i) => `id-${i}`));
+
+      const small = new AuditLog(dir, { maxBytes: 600, keep: 1 });
+      for (let i = 0; i < 6; i++) {
+        small.append(entry(i));
+        await small.flush();
+      }
+      await small.close();
+      expect((await fs.readdir(dir)).filter((n) => n.startsWith('audit.log')).sort()).toEqual(['audit.log', 'audit.log.1']);
+      const kept = await readAudit(dir);
+      expect(kept.at(-1)?.identity).toBe('id-5'); // the line after a rotation went to the new file, not the renamed one
+    } finally {
+      opens.mockRestore();
+      mkdirs.mockRestore();
+    }
   });
 
   it('filters with --since (a time or a duration) and skips a torn last line', async () => {
     const log = new AuditLog(dir);
     log.append(entry(1, '2026-01-01T00:00:00.000Z'));
     log.append(entry(2, new Date().toISOString()));
-    await log.flush();
+    await log.close();
     await fs.appendFile(path.join(dir, 'audit.log'), '{"time":"2026-');
     expect((await readAudit(dir)).length).toBe(2);
     expect((await readAudit(dir, parseSince('1h'))).map((e) => e.identity)).toEqual(['id-2']);

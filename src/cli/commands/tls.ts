@@ -6,11 +6,10 @@ import { chooseIdentity, type IdentityCandidate } from '../../core/identities/se
 import type { Signer } from '../../core/keystores/types';
 import { identityView } from '../../core/identities/view';
 import { parseHostPort } from '../../core/probe';
-import { connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/tls';
+import { coalescedPipe, connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/tls';
 import type { IdentityStatus } from '../../shared/identity';
 import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
-import { coalescedPipe } from '../coalesced-pipe';
 import { collect } from '../options';
 
 async function readCaFiles(files: string[]): Promise<Buffer[]> {

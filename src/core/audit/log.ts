@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import type { AuditEntry } from './schema';
 
@@ -17,7 +17,8 @@ export interface AuditLogOptions {
  * The append-only audit log: one JSON line per upstream session, appended in order by one writer
  * queue, owner-only (0600), rotated by size. Entries carry no PIN, key or payload byte by
  * construction (AuditEntry has no field for them). A failed write is reported once on stderr and
- * never stops the proxy.
+ * never stops the proxy. The file stays open between writes (one mkdir and one open per file, not
+ * per session: that was a good part of a resumed connection's cost); close() releases it.
  */
 export class AuditLog {
   readonly file: string;
@@ -26,6 +27,7 @@ export class AuditLog {
   private queue: string[] = [];
   private writing: Promise<void> | undefined;
   private size: number | undefined;
+  private handle: fs.FileHandle | undefined;
   private warned = false;
 
   constructor(dataDir: string, opts: AuditLogOptions = {}) {
@@ -45,6 +47,12 @@ export class AuditLog {
     while (this.writing) await this.writing;
   }
 
+  /** Writes what is queued and closes the file; a later append opens it again. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.closeHandle();
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const lines = this.queue;
@@ -52,6 +60,8 @@ export class AuditLog {
       try {
         await this.write(lines);
       } catch (e) {
+        // Open again next time: the file may have been removed or its disk may come back.
+        await this.closeHandle();
         if (!this.warned) process.stderr.write(`keyport: cannot write the audit log ${this.file}: ${(e as Error).message}\n`);
         this.warned = true;
       }
@@ -60,15 +70,15 @@ export class AuditLog {
 
   /** Appends the lines in as few writes as the size limit allows, rotating in between. */
   private async write(lines: string[]): Promise<void> {
-    this.size ??= await fs.stat(this.file).then((s) => s.size, () => 0);
-    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    await this.open();
     let chunk = '';
     for (const line of lines) {
       const bytes = Buffer.byteLength(line);
-      if (this.size + Buffer.byteLength(chunk) + bytes > this.maxBytes && this.size + chunk.length > 0) {
+      const size = this.size ?? 0;
+      if (size + Buffer.byteLength(chunk) + bytes > this.maxBytes && size + chunk.length > 0) {
         await this.appendChunk(chunk);
         chunk = '';
-        if (this.size > 0) await this.rotate();
+        if ((this.size ?? 0) > 0) await this.rotate();
       }
       chunk += line;
     }
@@ -77,11 +87,30 @@ export class AuditLog {
 
   private async appendChunk(chunk: string): Promise<void> {
     if (!chunk) return;
-    await fs.appendFile(this.file, chunk, { mode: 0o600 });
+    const handle = await this.open();
+    await handle.appendFile(chunk);
     this.size = (this.size ?? 0) + Buffer.byteLength(chunk);
   }
 
+  /** The open log file (made owner-only if new); its size is learnt once per open. */
+  private async open(): Promise<fs.FileHandle> {
+    if (this.handle) return this.handle;
+    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const handle = await fs.open(this.file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o600);
+    this.size = (await handle.stat()).size;
+    this.handle = handle;
+    return handle;
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    this.size = undefined;
+    await handle?.close().catch(() => undefined);
+  }
+
   private async rotate(): Promise<void> {
+    await this.closeHandle();
     await fs.rm(`${this.file}.${this.keep}`, { force: true });
     for (let i = this.keep - 1; i >= 1; i--) {
       await fs.rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { isKeyportError, type ErrorCode } from '../../shared/errors';
-import type { KeyportTlsSocket } from '../tls';
+import { coalescedPipe, type KeyportTlsSocket } from '../tls';
 
 /** What happened to one spliced connection. */
 export interface SpliceResult {
@@ -18,8 +18,10 @@ export interface SpliceOptions {
 }
 
 /**
- * Joins a client's plain TCP socket to its upstream TLS socket until both are closed: pipe() both
- * ways (backpressure both ways), half-close passed on (client FIN → close_notify + FIN upstream;
+ * Joins a client's plain TCP socket to its upstream TLS socket until both are closed, with
+ * backpressure both ways: the client's bytes piped up (each read is sealed and sent as one
+ * write), the upstream's records coalesced down (the records of one TCP read leave in one writev,
+ * not one write(2) per 16 KB record); half-close passed on (client FIN → close_notify + FIN upstream;
  * upstream end → FIN to the client), an upstream reset passed to the client as a reset, idle timeout.
  * The client socket must come from a server with allowHalfOpen.
  */
@@ -37,7 +39,7 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     client.on('data', (b: Buffer) => opts.onUp(b.length));
     upstream.on('data', (b: Buffer) => opts.onDown(b.length));
     client.pipe(upstream);
-    upstream.pipe(client);
+    coalescedPipe(upstream, client, { end: true });
 
     let established = false;
     upstream.once('secureConnect', () => (established = true));

@@ -1,0 +1,88 @@
+/**
+ * bin/code-cache.cjs, the code cache Node 20 runs the CLI bundle with (Node 22+ has its own): a
+ * module runs as require() runs it, its V8 cache is kept owner-only and reused, a changed source
+ * never runs stale code (V8 itself checks only the length, so the test changes a byte, not the
+ * length), and a corrupt cache is replaced. Each run is a real `node` child: the cache is written
+ * at exit.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const CODE_CACHE = fileURLToPath(new URL('../../bin/code-cache.cjs', import.meta.url));
+const KEYPORT_BIN = fileURLToPath(new URL('../../bin/keyport.cjs', import.meta.url));
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'keyport-code-cache-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A module that prints `word`, its own file name and what require() gave it. */
+const moduleSource = (word: string) => `const p = require('node:path'); module.exports.word = '${word}'; console.log(module.exports.word, p.basename(__filename), typeof require.main);\n`;
+
+/** Runs `file` through the code cache from a main script, as bin/keyport.cjs does. */
+async function runModule(file: string, cacheDir: string): Promise<string> {
+  const main = path.join(dir, 'main.cjs');
+  await writeFile(main, `const m = require(${JSON.stringify(CODE_CACHE)}).requireWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cacheDir)}); if (m.word === undefined) process.exit(9);\n`);
+  return execFileSync(process.execPath, [main], { encoding: 'utf8' });
+}
+
+async function cacheFiles(cacheDir: string): Promise<string[]> {
+  return (await readdir(cacheDir)).filter((n) => n.endsWith('.v8'));
+}
+
+describe('bin/code-cache.cjs', () => {
+  it('runs a module as require() does, keeps its cache owner-only and reuses it', async () => {
+    const file = path.join(dir, 'mod.js');
+    const cacheDir = path.join(dir, 'cache');
+    await writeFile(file, moduleSource('alpha'));
+    expect(await runModule(file, cacheDir)).toBe('alpha mod.js object\n');
+    const [name] = await cacheFiles(cacheDir);
+    expect(name).toMatch(/^keyport-[0-9a-f]{32}\.v8$/);
+    expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
+    const first = await stat(path.join(cacheDir, name!));
+    expect(first.mode & 0o777).toBe(0o600);
+    expect(await runModule(file, cacheDir)).toBe('alpha mod.js object\n');
+    const second = await stat(path.join(cacheDir, name!));
+    expect(second.mtimeMs).toBe(first.mtimeMs); // accepted by V8, so not written again
+  });
+
+  it('never runs stale code: a same-length change gets a new cache and the old one is dropped', async () => {
+    const file = path.join(dir, 'mod.js');
+    const cacheDir = path.join(dir, 'cache');
+    await writeFile(file, moduleSource('alpha'));
+    await runModule(file, cacheDir);
+    const [old] = await cacheFiles(cacheDir);
+    await writeFile(file, moduleSource('omega'));
+    expect(await runModule(file, cacheDir)).toBe('omega mod.js object\n');
+    const now = await cacheFiles(cacheDir);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(old);
+  });
+
+  it('replaces a corrupt cache and still runs the module', async () => {
+    const file = path.join(dir, 'mod.js');
+    const cacheDir = path.join(dir, 'cache');
+    await writeFile(file, moduleSource('alpha'));
+    await runModule(file, cacheDir);
+    const [name] = await cacheFiles(cacheDir);
+    const cache = path.join(cacheDir, name!);
+    await writeFile(cache, Buffer.alloc(4096, 7));
+    expect(await runModule(file, cacheDir)).toBe('alpha mod.js object\n');
+    expect((await readFile(cache)).equals(Buffer.alloc(4096, 7))).toBe(false);
+  });
+
+  it('bin/keyport.cjs runs the CLI bundle this way and again from its cache', async () => {
+    const env = { ...process.env, HOME: dir };
+    const version = () => execFileSync(process.execPath, [KEYPORT_BIN, '--version'], { encoding: 'utf8', env });
+    expect(version()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(version()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await readdir(path.join(dir, '.cache', 'keyport', 'compile-cache'))).length).toBeGreaterThan(0);
+  });
+});
