@@ -180,8 +180,26 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     await page.locator('.report[data-ok=false]').waitFor();
     expect(await page.locator('.step[data-ok=false] .step-error').first().innerText()).not.toBe('');
     const cards = await page.locator('.diagnosis').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')));
-    expect(cards).toEqual((report.diagnoses ?? []).map((d) => d.code));
+    expect(report.diagnoses?.length, 'the doctor explains the refusal').toBeGreaterThan(0);
+    expect(cards).toEqual(report.diagnoses!.map((d) => d.code));
+    expect(await page.locator('.diagnosis').first().locator('.diagnosis-fix').innerText()).not.toBe('Fix');
     await check('test-failed');
+  });
+
+  it('saves the endpoint and re-runs it with one click; the run joins its history', async () => {
+    await page.getByRole('button', { name: 'Save as endpoint…' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('strict-nginx');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    const saved = page.locator('li[data-endpoint="strict-nginx"]');
+    await saved.waitFor();
+    expect(await saved.locator('.history').getAttribute('data-runs')).toBe('0');
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/endpoints.test'));
+    await saved.getByRole('button', { name: 'Run strict-nginx' }).click();
+    const rerun = ((await (await answer).json()) as { value: { ok: boolean; url: string } }).value;
+    expect(rerun).toMatchObject({ ok: false, url: bed.refusingUrl });
+    await saved.locator('.history[data-runs="1"]').waitFor();
+    await page.locator('.report[data-ok=false]').waitFor();
+    await check('test-endpoints');
   });
 
   it('a test with the token identity while the token is logged out raises the PIN prompt, then passes', async () => {
