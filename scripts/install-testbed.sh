@@ -18,12 +18,16 @@ PACKAGES=(
   # TLS peers and PKCS#12 makers
   openssl gnutls-bin nginx-light libnginx-mod-http-echo golang-go default-jre-headless libnss3-tools
   stunnel4 libengine-pkcs11-openssl android-libboringssl-dev
+  # ACME CA for enroll acme: pebble (with pebble-challtestsrv as its DNS)
+  pebble
   # BoGo (BoringSSL's TLS tests): its runner builds from Debian's source package (scripts/build-bogo.sh)
   golang-golang-x-crypto-dev dpkg-dev xz-utils
   # gnutls-serv cannot bind loopback only: tests run it in a private network namespace
   iproute2 util-linux coreutils
   # UI tests
   chromium
+  # step-ca (enrollment and renewal): built from its Go library by scripts/build-step-ca.sh
+  golang-github-smallstep-certificates-dev
 )
 # Go >= 1.21 (extended master secret) for the Go interop peer: golang-1.23-go, from
 # bookworm-backports on Debian 12 (elsewhere from the release, if it has it). golang-go (1.19)

@@ -53,6 +53,18 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_PROXY_NON_LOOPBACK: ExitCode.rejected,
   KEYPORT_PROXY_PORT_IN_USE: ExitCode.backendUnavailable,
   KEYPORT_PROXY_NOT_RUNNING: ExitCode.notFound,
+  // enrollment and renewal
+  KEYPORT_ENROLL_CA_UNREACHABLE: ExitCode.backendUnavailable,
+  KEYPORT_ENROLL_REFUSED: ExitCode.rejected,
+  KEYPORT_RENEW_EXPIRED: ExitCode.rejected,
+  KEYPORT_RENEWAL_NOT_CONFIGURED: ExitCode.notFound,
+  // ACME enrollment
+  KEYPORT_ACME_UNREACHABLE: ExitCode.backendUnavailable,
+  KEYPORT_ACME_DIRECTORY_INVALID: ExitCode.badInput,
+  KEYPORT_ACME_EAB_REQUIRED: ExitCode.usage,
+  KEYPORT_ACME_EAB_REFUSED: ExitCode.badSecret,
+  KEYPORT_ACME_CHALLENGE_FAILED: ExitCode.rejected,
+  KEYPORT_ACME_REJECTED: ExitCode.rejected,
 };
 
 /** The process exit code for a Keyport error code. */

@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerDaemonCommand } from './commands/daemon';
+import { registerEnrollmentCommands } from './commands/enroll';
+import { registerAcmeEnroll } from './commands/enroll-acme';
 import { registerIdentityCommands } from './commands/identities';
 import { registerKeyCommands } from './commands/keys';
 import { registerProxyCommands } from './commands/proxy';
@@ -33,6 +36,9 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerProxyCommands(program);
   registerAuditCommands(program);
+  registerEnrollmentCommands(program);
+  registerDaemonCommand(program);
+  registerAcmeEnroll(program.commands.find((c) => c.name() === 'enroll') ?? program.command('enroll'));
   return program;
 }
 

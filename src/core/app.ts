@@ -1,5 +1,7 @@
 import type { IdentityView, TokenModuleView } from '../shared/identity';
 import { KeyportError } from '../shared/errors';
+import { RenewalService } from './enroll/renewal';
+import { AcmeService } from './enroll/acme';
 import { IdentityService, type KeyDestination, type StoreResolver } from './identities/service';
 import { Registry } from './identities/registry';
 import { KeychainKeyStore, type KeychainApi } from './keystores/keychain';
@@ -40,6 +42,10 @@ const NO_PIN: PinSource = async ({ token }) => {
 export class Keyport {
   readonly registry: Registry;
   readonly identities: IdentityService;
+  /** Enrollment (step-ca), renewal, the key-operation journal and the CAs' trust bundles. */
+  readonly enrollment: RenewalService;
+  /** ACME enrollment and renewal (`keyport renew` and the scheduler reach it through `enrollment`). */
+  readonly acme: AcmeService;
   private keychainStore?: KeychainKeyStore;
   private pkcs11Store?: Pkcs11KeyStore;
   private host?: TokenHostClient;
@@ -47,6 +53,9 @@ export class Keyport {
   constructor(private readonly options: KeyportOptions) {
     this.registry = new Registry(options.dataDir);
     this.identities = new IdentityService(this.registry, this.resolver());
+    this.enrollment = new RenewalService(this.registry, this.resolver());
+    this.acme = new AcmeService(this.registry, this.resolver(), this.enrollment.journal, this.enrollment.bundles);
+    this.enrollment.delegate('acme', (id, rekey) => this.acme.renew(id, { rekey }));
   }
 
   get modules(): string[] {
@@ -151,11 +160,15 @@ export class Keyport {
 
   /** Registry identities plus, when modules are configured, those on tokens not already registered (one token scan). */
   async records(): Promise<IdentityRecord[]> {
-    const { identities } = await this.registry.read();
+    const { identities, operations } = await this.registry.read();
     if (this.modules.length === 0) return identities;
     const known = new Set(identities.map((r) => r.chain[0]));
+    // A token key Keyport tracks is not a separate identity: earlier certificates of a renewed identity
+    // stay beside its key, and a key operation in progress (journal) owns its new and retiring keys.
+    const tracked = [...identities.map((r) => r.key), ...operations.flatMap((o) => [...o.newKeys, ...(o.retireKey ? [o.retireKey] : [])])];
+    const keys = new Set(tracked.map(tokenKeyId));
     const onTokens = await tokenIdentityRecords(this.pkcs11());
-    return [...identities, ...onTokens.filter((r) => !known.has(r.chain[0]))];
+    return [...identities, ...onTokens.filter((r) => !known.has(r.chain[0]) && !keys.has(tokenKeyId(r.key)))];
   }
 
   private pkcs11(): Pkcs11KeyStore {
@@ -177,8 +190,15 @@ export class Keyport {
   private resolver(): StoreResolver {
     return {
       store: (where) => this.storeFor(where),
-      publishCertificate: async (ref, certDer, label) => {
-        if (ref.kind === 'pkcs11') await this.pkcs11().writeCertificate(ref, certDer, label);
+      publishCertificate: async (ref, certDer, label, replace) => {
+        if (ref.kind === 'pkcs11') await this.pkcs11().writeCertificate(ref, certDer, label, replace === true);
+      },
+      findKeysByLabel: async (dest, label) => {
+        if (dest.kind !== 'pkcs11') return [];
+        const groups = await this.pkcs11().findObjects(dest.token, { login: true });
+        return groups
+          .filter((g) => g.privateKey?.label === label)
+          .map((g) => ({ kind: 'pkcs11' as const, module: g.module, token: g.token, keyId: g.keyId }));
       },
     };
   }
@@ -186,6 +206,10 @@ export class Keyport {
 
 function chainToPem(record: IdentityRecord): string {
   return record.chain.map((c) => encodePem('CERTIFICATE', Buffer.from(c, 'base64'))).join('');
+}
+
+function tokenKeyId(key: KeyRef): string {
+  return key.kind === 'pkcs11' ? `${key.module}\0${key.token}\0${key.keyId}` : '';
 }
 
 function tokenName(record: IdentityRecord): string {

@@ -53,7 +53,9 @@ function pkcs11Backend(name: string, t: SoftHsm | Tpm): Backend {
         { env: t.env },
       );
       if (r.code !== 0) throw new Error(`pkcs11-tool failed: ${r.stderr}`);
-      return /Private Key Object/.test(r.stdout);
+      // pkcs11-tool --list-objects ignores --id and lists every object: look for this key's own block.
+      const blocks = r.stdout.split(/\n(?=\S)/);
+      return blocks.some((b) => b.startsWith('Private Key Object') && new RegExp(`\\bID:\\s+${keyId}\\b`, 'i').test(b));
     },
     stop: () => t.stop(),
   };

@@ -16,7 +16,7 @@ afterEach(async () => {
 
 function record(id: string) {
   const now = new Date().toISOString();
-  return { id, label: id, source: 'test', chain: ['AAAA'], key: { kind: 'keychain' as const, keyId: `kc-${id}` }, createdAt: now, updatedAt: now };
+  return { id, label: id, source: 'test', chain: ['AAAA'], key: { kind: 'keychain' as const, keyId: `kc-${id}` }, createdAt: now, updatedAt: now, history: [] };
 }
 
 describe('watchRegistry', () => {

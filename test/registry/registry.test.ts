@@ -17,10 +17,23 @@ afterEach(async () => {
 
 function record(id: string): IdentityRecord {
   const now = new Date().toISOString();
-  return { id, label: id, source: 'test', chain: ['AAAA'], key: { kind: 'keychain', keyId: `kc-${id}` }, createdAt: now, updatedAt: now };
+  return { id, label: id, source: 'test', chain: ['AAAA'], key: { kind: 'keychain', keyId: `kc-${id}` }, createdAt: now, updatedAt: now, history: [] };
 }
 
 describe('identity registry', () => {
+  it('reads a schema 1 registry as schema 2 (history, renewal, journal) and writes it back as 2', async () => {
+    const r = new Registry(dir);
+    const { history: _h, ...v1 } = record('a');
+    await fs.writeFile(r.file, JSON.stringify({ schemaVersion: 1, identities: [v1], pendingKeys: [] }));
+    const read = await r.read();
+    expect(read.schemaVersion).toBe(2);
+    expect(read.identities[0]).toMatchObject({ id: 'a', history: [] });
+    expect(read.operations).toEqual([]);
+    await r.update(() => undefined);
+    expect(JSON.parse(await fs.readFile(r.file, 'utf8')).schemaVersion).toBe(2);
+    expect(JSON.parse(await fs.readFile(r.backupFile, 'utf8')).schemaVersion).toBe(1);
+  });
+
   it('starts empty and round-trips records with mode 0600', async () => {
     const r = new Registry(dir);
     expect((await r.read()).identities).toEqual([]);

@@ -17,7 +17,8 @@ export function parseDestination(to: string | undefined): KeyDestination {
   throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Unknown destination "${to}": use --to keychain or --to pkcs11:TOKEN_LABEL.`);
 }
 
-function parseAlgorithm(alg: string): KeyAlgorithm {
+/** Parses `--alg`. */
+export function parseAlgorithm(alg: string): KeyAlgorithm {
   if ((KeyAlgorithms as readonly string[]).includes(alg)) return alg as KeyAlgorithm;
   throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Unknown key algorithm "${alg}": use one of ${KeyAlgorithms.join(', ')}.`);
 }

@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 /**
  * Replaces `file` with `data` so that a reader sees the old or the new content, never a mix:
  * temp file in the same folder, fsync, rename, fsync of the folder. Mode 0600: the file is the user's.
+ * `beforeRename` runs between the two (a test hook: a crash there must leave the old content).
  */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Buffer, beforeRename?: () => void): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const handle = await fs.open(tmp, 'wx', 0o600);
   try {
@@ -15,6 +16,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   } finally {
     await handle.close();
   }
+  beforeRename?.();
   try {
     await fs.rename(tmp, file);
   } catch (e) {

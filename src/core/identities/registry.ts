@@ -3,9 +3,10 @@ import path from 'node:path';
 import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from './atomic-file';
 import { withFileLock } from './file-lock';
+import { migrateRegistry } from './migrations';
 import { RegistryFileSchema, SCHEMA_VERSION, type RegistryFile } from './schema';
 
-const EMPTY: RegistryFile = { schemaVersion: SCHEMA_VERSION, identities: [], pendingKeys: [] };
+const EMPTY: RegistryFile = { schemaVersion: SCHEMA_VERSION, identities: [], pendingKeys: [], operations: [] };
 
 /**
  * The identity registry: `identities.json` in the data dir, public material and key references only.
@@ -37,24 +38,25 @@ export class Registry {
 
   /**
    * Applies `change` under the lock and saves the result. `change` may mutate the draft and return a
-   * value; if it throws, nothing is written.
+   * value; if it throws, nothing is written. `beforeReplace` runs once the new file is written but
+   * not yet in place (a crash test hook).
    */
-  async update<T>(change: (draft: RegistryFile) => T | Promise<T>): Promise<T> {
+  async update<T>(change: (draft: RegistryFile) => T | Promise<T>, beforeReplace?: () => void): Promise<T> {
     await fs.mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     return withFileLock(this.lockFile, async () => {
       const current = await this.read();
       const draft = structuredClone(current);
       const result = await change(draft);
-      await this.save(draft);
+      await this.save(draft, beforeReplace);
       return result;
     });
   }
 
-  private async save(next: RegistryFile): Promise<void> {
+  private async save(next: RegistryFile, beforeReplace?: () => void): Promise<void> {
     const text = `${JSON.stringify(RegistryFileSchema.parse(next), null, 2)}\n`;
     const previous = await fs.readFile(this.file).catch(() => null);
     if (previous) await writeFileAtomic(this.backupFile, previous);
-    await writeFileAtomic(this.file, text);
+    await writeFileAtomic(this.file, text, beforeReplace);
   }
 
   private parse(text: string): RegistryFile {
@@ -71,7 +73,7 @@ export class Registry {
         `The identity registry ${this.file} was written by a newer Keyport (schema ${version}); update Keyport to use it.`,
       );
     }
-    const parsed = RegistryFileSchema.safeParse(json);
+    const parsed = RegistryFileSchema.safeParse(migrateRegistry(json));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw this.corrupt(`${issue?.path.join('.') || 'top level'}: ${issue?.message ?? 'invalid'}`);

@@ -1,27 +1,15 @@
 import { z } from 'zod';
+import { HistoryEntrySchema, RenewalSettingsSchema } from '../enroll/settings';
+import { KeyRefSchema } from './key-ref';
 
-/** The registry's on-disk schema. Bump SCHEMA_VERSION and add a migration when the shape changes. */
-export const SCHEMA_VERSION = 1;
+export { KeyRefSchema };
 
-export const KeyRefSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('keychain'), keyId: z.string().min(1) }),
-  z.object({
-    kind: z.literal('pkcs11'),
-    module: z.string().min(1),
-    token: z.string(),
-    keyId: z.string().regex(/^[0-9a-f]+$/),
-  }),
-]);
-
-/** Renewal settings live with the identity; the enroll issue fills them in. */
-export const RenewalSchema = z
-  .object({
-    method: z.string(),
-    renewBeforeDays: z.number().positive().optional(),
-    lastAttempt: z.string().optional(),
-    lastError: z.string().optional(),
-  })
-  .passthrough();
+/**
+ * The registry's on-disk schema. Bump SCHEMA_VERSION and add a migration (./migrations.ts) when the
+ * shape changes. v2: renewal settings (src/core/enroll/settings.ts), certificate history, and the
+ * journal of key operations in progress.
+ */
+export const SCHEMA_VERSION = 2;
 
 export const IdentityRecordSchema = z.object({
   id: z.string().min(1),
@@ -32,7 +20,9 @@ export const IdentityRecordSchema = z.object({
   key: KeyRefSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
-  renewal: RenewalSchema.optional(),
+  renewal: RenewalSettingsSchema.optional(),
+  /** Certificates this identity had before, newest last. */
+  history: z.array(HistoryEntrySchema).default([]),
 });
 
 /** A key made by `keyport keygen`, waiting for `keyport attach` to give it a certificate. */
@@ -47,12 +37,34 @@ export const PendingKeySchema = z.object({
   createdAt: z.string(),
 });
 
+/**
+ * A key operation in progress (enroll or rekey), journaled before any key is made so that a crash at
+ * any step is finished or undone on the next start (src/core/enroll/journal.ts): `keyLabels` find a
+ * key made but not yet recorded, `newKeys` are the keys being introduced, `retireKey` is the key a
+ * committed rekey retires.
+ */
+export const KeyOperationSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(['enroll', 'rekey']),
+  identityId: z.string().optional(),
+  store: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('keychain') }),
+    z.object({ kind: z.literal('pkcs11'), token: z.string() }),
+  ]),
+  keyLabels: z.array(z.string().min(1)).default([]),
+  newKeys: z.array(KeyRefSchema).default([]),
+  retireKey: KeyRefSchema.optional(),
+  startedAt: z.string(),
+});
+
 export const RegistryFileSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   identities: z.array(IdentityRecordSchema),
   pendingKeys: z.array(PendingKeySchema),
+  operations: z.array(KeyOperationSchema).default([]),
 });
 
 export type IdentityRecord = z.infer<typeof IdentityRecordSchema>;
 export type PendingKey = z.infer<typeof PendingKeySchema>;
+export type KeyOperation = z.infer<typeof KeyOperationSchema>;
 export type RegistryFile = z.infer<typeof RegistryFileSchema>;

@@ -15,8 +15,13 @@ export type KeyDestination = { kind: 'keychain' } | { kind: 'pkcs11'; token: str
 /** The key stores the identity service can reach; a token store also writes certificates. */
 export interface StoreResolver {
   store(dest: KeyDestination | KeyRef): Promise<KeyStore>;
-  /** Puts the certificate beside a token key so other apps see the identity; no-op for the keychain. */
-  publishCertificate(ref: KeyRef, certDer: Buffer, label: string): Promise<void>;
+  /**
+   * Puts the certificate beside a token key so other apps see the identity (with `replace`, instead of
+   * the key's earlier certificates); no-op for the keychain.
+   */
+  publishCertificate(ref: KeyRef, certDer: Buffer, label: string, replace?: boolean): Promise<void>;
+  /** Keys on a token whose label is `label` (finds a key made just before a crash); none for the keychain. */
+  findKeysByLabel?(dest: KeyDestination, label: string): Promise<KeyRef[]>;
 }
 
 /** A key and the chain issued for it, ready to become an identity. */
@@ -99,11 +104,14 @@ export class IdentityService {
     });
   }
 
-  /** Deletes the key from its store, then the identity from the registry. */
+  /** Deletes the key (and an ACME account key) from its store, then the identity from the registry. */
   async remove(query: string): Promise<void> {
     const record = await this.get(query);
     const store = await this.stores.store(record.key);
     await store.delete(record.key);
+    // An ACME identity has its own account key beside its key (src/core/enroll/acme): it goes too.
+    const account = record.renewal?.provider.kind === 'acme' ? record.renewal.provider.accountKey : undefined;
+    if (account) await (await this.stores.store(account)).delete(account);
     await this.registry.update((draft) => {
       draft.identities = draft.identities.filter((i) => i.id !== record.id);
     });
@@ -142,7 +150,7 @@ export class IdentityService {
 function pushIdentity(list: IdentityRecord[], key: KeyRef, chain: Buffer[], label: string, source: string): string {
   const now = new Date().toISOString();
   const id = newId('');
-  list.push({ id, label, source, chain: chain.map((c) => c.toString('base64')), key, createdAt: now, updatedAt: now });
+  list.push({ id, label, source, chain: chain.map((c) => c.toString('base64')), key, createdAt: now, updatedAt: now, history: [] });
   return id;
 }
 

@@ -26,6 +26,7 @@ export async function tokenIdentityRecords(store: Pkcs11KeyStore): Promise<Ident
         key: { kind: 'pkcs11', module: g.module, token: g.token, keyId: g.keyId },
         createdAt: '',
         updatedAt: '',
+        history: [],
       } satisfies IdentityRecord;
     }),
   );

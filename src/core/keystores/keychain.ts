@@ -15,6 +15,11 @@ export interface KeychainApi {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
+/** A fresh keychain key id (the account the key is filed under). */
+export function newKeychainKeyId(): string {
+  return `kc-${randomBytes(8).toString('hex')}`;
+}
+
 /** Account of the short-lived item that tells a locked keychain from a missing key. */
 const PROBE_ACCOUNT = 'keyport-lock-probe';
 
@@ -30,9 +35,9 @@ export class KeychainKeyStore implements KeyStore {
 
   constructor(private readonly api: KeychainApi = loadKeytar()) {}
 
-  async generate(algorithm: KeyAlgorithm, _options: { label: string }): Promise<StoredKey> {
+  async generate(algorithm: KeyAlgorithm, options: { label: string; keyId?: string }): Promise<StoredKey> {
     const { privateKey } = await generateKey(algorithm);
-    return this.store(privateKey);
+    return this.store(privateKey, options.keyId);
   }
 
   async importPrivateKey(pkcs8: Buffer, _options: { label: string }): Promise<StoredKey> {
@@ -52,8 +57,7 @@ export class KeychainKeyStore implements KeyStore {
     await this.call('delete the key', () => this.api.deletePassword(KEYCHAIN_SERVICE, keychainId(ref)));
   }
 
-  private async store(privateKey: KeyObject): Promise<StoredKey> {
-    const keyId = `kc-${randomBytes(8).toString('hex')}`;
+  private async store(privateKey: KeyObject, keyId = newKeychainKeyId()): Promise<StoredKey> {
     const secret = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
     await this.call('store the key', () => this.api.setPassword(KEYCHAIN_SERVICE, keyId, secret));
     return {

@@ -63,8 +63,11 @@ export interface StoredKey {
 /** One backend that holds private keys. */
 export interface KeyStore {
   readonly kind: KeyRef['kind'];
-  /** Generates a key where it will live (sensitive and non-extractable on tokens). */
-  generate(algorithm: KeyAlgorithm, options: { label: string; token?: string }): Promise<StoredKey>;
+  /**
+   * Generates a key where it will live (sensitive and non-extractable on tokens). `keyId` (keychain
+   * only) fixes the key's id up front, so a journal can record the key before it exists.
+   */
+  generate(algorithm: KeyAlgorithm, options: { label: string; token?: string; keyId?: string }): Promise<StoredKey>;
   /** Stores a private key (PKCS#8 DER); on tokens it becomes sensitive and non-extractable. */
   importPrivateKey(pkcs8: Buffer, options: { label: string; token?: string }): Promise<StoredKey>;
   /** A signer for the referenced key; fails with a clear error when the key is gone. */

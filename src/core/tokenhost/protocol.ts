@@ -96,7 +96,8 @@ export interface TokenHostMethods {
   generateKey: { params: TokenAddress & { algorithm: KeyAlgorithm; label: string }; result: KeyDescription };
   importPrivateKey: { params: TokenAddress & { pkcs8: Uint8Array; label: string }; result: KeyDescription };
   writeCertificate: {
-    params: TokenAddress & { keyId: string; certDer: Uint8Array; label: string };
+    /** `replace`: afterwards remove the key's other certificates (a renewal replaces the one before). */
+    params: TokenAddress & { keyId: string; certDer: Uint8Array; label: string; replace?: boolean };
     result: null;
   };
   findObjects: { params: TokenAddress; result: TokenObjectGroup[] };
@@ -141,7 +142,7 @@ export const paramSchemas: { [M in TokenHostMethod]: z.ZodType<ParamsOf<M>> } = 
   logout: z.object(address),
   generateKey: z.object({ ...address, algorithm: z.enum(KeyAlgorithms), label }),
   importPrivateKey: z.object({ ...address, pkcs8: bytes, label }),
-  writeCertificate: z.object({ ...address, keyId, certDer: bytes, label }),
+  writeCertificate: z.object({ ...address, keyId, certDer: bytes, label, replace: z.boolean().optional() }),
   findObjects: z.object(address),
   describeKey: z.object({ ...address, keyId }),
   sign: z.object({ ...address, keyId, scheme: z.enum(schemeNames), data: bytes }),

@@ -51,7 +51,7 @@ export class TokenService {
     generateKey: (p) => this.generateKey(this.token(p), p.algorithm, p.label),
     importPrivateKey: (p) => this.importPrivateKey(this.token(p), buf(p.pkcs8), p.label),
     writeCertificate: (p) => {
-      this.writeCertificate(this.token(p), p.keyId, buf(p.certDer), p.label);
+      this.writeCertificate(this.token(p), p.keyId, buf(p.certDer), p.label, p.replace === true);
       return null;
     },
     findObjects: (p) => {
@@ -96,7 +96,7 @@ export class TokenService {
     return describe(t, keyId, this.key(t, keyId, 'importing a key'));
   }
 
-  private writeCertificate(t: TokenSession, keyId: string, certDer: Buffer, label: string): void {
+  private writeCertificate(t: TokenSession, keyId: string, certDer: Buffer, label: string, replace: boolean): void {
     const activity = 'writing a certificate';
     const key = this.key(t, keyId, activity);
     const cert = parseCertificate(certDer);
@@ -106,22 +106,26 @@ export class TokenService {
     const id = Buffer.from(keyId, 'hex');
     t.run(activity, (s) => {
       const existing = findById(t.lib, s, id, pkcs11.CKO_CERTIFICATE);
-      for (const handle of existing) {
+      const others = existing.filter((handle) => {
         const [value] = t.lib.C_GetAttributeValue(s, handle, [{ type: pkcs11.CKA_VALUE }]);
-        if ((value?.value as Buffer).equals(certDer)) return;
+        return !(value?.value as Buffer).equals(certDer);
+      });
+      if (others.length === existing.length) {
+        t.lib.C_CreateObject(s, [
+          { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_CERTIFICATE },
+          { type: pkcs11.CKA_CERTIFICATE_TYPE, value: pkcs11.CKC_X_509 },
+          { type: pkcs11.CKA_TOKEN, value: true },
+          { type: pkcs11.CKA_PRIVATE, value: false },
+          { type: pkcs11.CKA_ID, value: id },
+          { type: pkcs11.CKA_LABEL, value: label },
+          { type: pkcs11.CKA_SUBJECT, value: cert.subject },
+          { type: pkcs11.CKA_ISSUER, value: cert.issuer },
+          { type: pkcs11.CKA_SERIAL_NUMBER, value: cert.serial },
+          { type: pkcs11.CKA_VALUE, value: certDer },
+        ]);
       }
-      t.lib.C_CreateObject(s, [
-        { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_CERTIFICATE },
-        { type: pkcs11.CKA_CERTIFICATE_TYPE, value: pkcs11.CKC_X_509 },
-        { type: pkcs11.CKA_TOKEN, value: true },
-        { type: pkcs11.CKA_PRIVATE, value: false },
-        { type: pkcs11.CKA_ID, value: id },
-        { type: pkcs11.CKA_LABEL, value: label },
-        { type: pkcs11.CKA_SUBJECT, value: cert.subject },
-        { type: pkcs11.CKA_ISSUER, value: cert.issuer },
-        { type: pkcs11.CKA_SERIAL_NUMBER, value: cert.serial },
-        { type: pkcs11.CKA_VALUE, value: certDer },
-      ]);
+      // Created before the old ones go: a crash in between leaves both certificates, never none.
+      if (replace) for (const handle of others) t.lib.C_DestroyObject(s, handle);
     });
   }
 

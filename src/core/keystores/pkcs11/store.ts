@@ -72,10 +72,13 @@ export class Pkcs11KeyStore implements KeyStore {
     return stored(address, key);
   }
 
-  /** Stores the certificate next to its key (same CKA_ID) so other applications see the identity. */
-  async writeCertificate(ref: KeyRef, certDer: Buffer, label: string): Promise<void> {
+  /**
+   * Stores the certificate next to its key (same CKA_ID) so other applications see the identity;
+   * `replace` removes the key's other certificates afterwards (a renewal).
+   */
+  async writeCertificate(ref: KeyRef, certDer: Buffer, label: string, replace = false): Promise<void> {
     const { address, keyId } = pkcs11Ref(ref);
-    await this.withLogin(address, () => this.host.call('writeCertificate', { ...address, keyId, certDer: new Uint8Array(certDer), label }));
+    await this.withLogin(address, () => this.host.call('writeCertificate', { ...address, keyId, certDer: new Uint8Array(certDer), label, ...(replace ? { replace } : {}) }));
   }
 
   async signer(ref: KeyRef): Promise<Signer> {

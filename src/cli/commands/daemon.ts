@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { KeyportError } from '../../shared/errors';
+import type { Keyport } from '../../core/app';
+import { RenewalScheduler, type SchedulerEvent } from '../../core/enroll/scheduler';
+import { withKeyport } from '../context';
+import { fail } from '../output';
+import { recover } from './enroll';
+
+/** Something the daemon runs beside the scheduler and stops on SIGTERM. */
+interface Running {
+  stop(): Promise<void>;
+}
+
+/**
+ * PROXY ENTRY — the single call site for the proxy's routes (branch `proxy`): the lead replaces this
+ * body with the proxy's entry that runs the data dir's routes (hot-reloaded on registry and trust
+ * bundle changes), e.g. `return runDataDirRoutes({ keyport, log })`.
+ */
+async function startProxyRoutes(_keyport: Keyport, _log: (line: string) => void): Promise<Running | undefined> {
+  return undefined;
+}
+
+/** `keyport daemon`: the renewal scheduler and the proxy routes, headless, one log line per event. */
+export function registerDaemonCommand(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the renewal scheduler and the proxy routes in the foreground until SIGTERM')
+    .option('--tick <seconds>', 'how often the wall clock is re-checked', '30')
+    .option('--retry-min <seconds>', 'first retry after a failed renewal (doubles each time)', '30')
+    .option('--retry-max <seconds>', 'longest wait between retries', '3600')
+    .option('--roots-every <seconds>', "how often every CA's roots are refreshed", '21600')
+    .action(async (...raw: unknown[]) => {
+      const cmd = raw[raw.length - 1] as Command;
+      const o = cmd.opts<{ tick: string; retryMin: string; retryMax: string; rootsEvery: string }>();
+      try {
+        await withKeyport(cmd, (k) => runDaemon(k, o));
+      } catch (e) {
+        fail(e, false);
+      }
+    });
+}
+
+async function runDaemon(k: Keyport, o: { tick: string; retryMin: string; retryMax: string; rootsEvery: string }): Promise<void> {
+  const log = (line: string): void => void process.stdout.write(`${k.enrollment.clock().toISOString()} ${line}\n`);
+  await recover(k);
+  const scheduler = new RenewalScheduler(k.registry, k.enrollment, {
+    tickMs: seconds(o.tick, '--tick') * 1000,
+    retryMinMs: seconds(o.retryMin, '--retry-min') * 1000,
+    retryMaxMs: seconds(o.retryMax, '--retry-max') * 1000,
+    rootsEveryMs: seconds(o.rootsEvery, '--roots-every') * 1000,
+    clock: k.enrollment.clock,
+  });
+  scheduler.on('event', (e: SchedulerEvent) => log(eventLine(e)));
+  const routes = await startProxyRoutes(k, log);
+  scheduler.start();
+  log(`started pid=${process.pid}`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  log('stopping');
+  await scheduler.stop();
+  await routes?.stop();
+  log('stopped');
+}
+
+/** `type key=value ...`: one line, greppable. */
+function eventLine(e: SchedulerEvent): string {
+  const { type, ...rest } = e;
+  return `${type} ${Object.entries(rest).map(([key, v]) => `${key}=${JSON.stringify(v)}`).join(' ')}`.trim();
+}
+
+function seconds(text: string, flag: string): number {
+  const n = Number(text);
+  if (!(n > 0)) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot use ${flag} ${text}: give a number of seconds above 0.`);
+  return n;
+}
