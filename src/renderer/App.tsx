@@ -10,6 +10,8 @@ import { PinPrompt } from './features/pin/PinPrompt';
 import { ProbeScreen } from './features/probe/ProbeScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TokensScreen } from './features/tokens/TokensScreen';
+import { ProxyScreen } from './features/proxy/ProxyScreen';
+import { AuditScreen } from './features/audit/AuditScreen';
 import { IdentitiesProvider } from './hooks/useIdentities';
 import { useOpenedFiles } from './hooks/useOpenedFiles';
 import { useRoute, type Route } from './hooks/useRoute';
@@ -75,6 +77,10 @@ function Screen({ route, navigate, settings, importFile }: ScreenProps) {
       return <TokensScreen />;
     case 'test':
       return <ProbeScreen key={route.param} identityId={route.param} />;
+    case 'proxy':
+      return <ProxyScreen />;
+    case 'audit':
+      return <AuditScreen />;
     case 'settings':
       return <SettingsScreen settings={settings} />;
     default:
