@@ -238,8 +238,8 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     const answer = await httpGet(`http://127.0.0.1:${port}${NGINX_WHOAMI_PATH}`);
     expect(answer.status).toBe(200);
     expect(answer.body).toContain('alice-e2e');
-    await page.locator('.route-card .stat-value').first().waitFor();
-    await expect.poll(() => page.locator('.route-card [data-field=route-stats]').innerText(), { timeout: 10_000 }).toMatch(/Connections/);
+    // proxy.stats pushes the counters: the request shows up without a reload.
+    await expect.poll(() => page.locator('[data-stat=connections] .stat-value').innerText(), { timeout: 10_000 }).toBe('1');
     await check('proxy');
     await ui.goto('audit');
     // A session is logged when it ends; Refresh reads the log again.

@@ -43,7 +43,7 @@ export function AuditScreen() {
             <tbody>
               {result.value.map((entry, index) => (
                 <tr key={`${entry.time}-${index}`} data-route={entry.route}>
-                  <td>{new Date(entry.time).toLocaleString()}</td>
+                  <td>{new Date(entry.time).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })}</td>
                   <td>{entry.route}</td>
                   <td className="mono">{entry.upstream}</td>
                   <td className="mono">{entry.identity ?? '—'}</td>

@@ -8,6 +8,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorText } from '../../components/ErrorText';
 import { PageHeader } from '../../components/PageHeader';
 import { Loading } from '../../components/Spinner';
+import { useIdentities } from '../../hooks/useIdentities';
 import { useProxySwitch, useRemoveRoute, useRoutes } from '../../hooks/useProxy';
 import { formatBytes } from '../../lib/format';
 import { AddRouteForm } from './AddRouteForm';
@@ -66,6 +67,8 @@ export function ProxyScreen() {
 
 function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
   const remove = useRemoveRoute();
+  const { result: identities } = useIdentities();
+  const identityLabel = (identities?.ok ? identities.value.find((i) => i.id === route.identity)?.label : undefined) ?? route.identity;
   const snippet = `curl http://${route.listen}/`;
   return (
     <Card
@@ -88,7 +91,7 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
       <div className="route-body">
         <dl className="kv kv-compact">
           <dt>Identity</dt>
-          <dd>{route.identity}</dd>
+          <dd>{identityLabel}</dd>
           <dt>Server name</dt>
           <dd>{route.servername ?? 'from the upstream host'}</dd>
           <dt>Trusted CAs</dt>
@@ -98,7 +101,7 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
           {stats ? (
             <>
               <Stat label="Active" value={String(stats.active)} />
-              <Stat label="Connections" value={String(stats.total)} />
+              <Stat label="Connections" value={String(stats.total)} field="connections" />
               <Stat label="Up / down" value={`${formatBytes(stats.bytesUp)} / ${formatBytes(stats.bytesDown)}`} />
               <Stat label="Handshake p50" value={stats.handshakeMsP50 === null ? '—' : `${stats.handshakeMsP50.toFixed(0)} ms`} />
             </>
@@ -115,9 +118,9 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
   );
 }
 
-function Stat({ label, value }: { label: string; value: string }) {
+function Stat({ label, value, field }: { label: string; value: string; field?: string }) {
   return (
-    <div className="stat">
+    <div className="stat" data-stat={field}>
       <div className="stat-value">{value}</div>
       <div className="faint">{label}</div>
     </div>
