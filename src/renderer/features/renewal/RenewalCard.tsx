@@ -36,7 +36,7 @@ export function RenewalCard({ id }: { id: string }) {
       {info && !info.configured && (
         <p className="muted">
           No renewal set up: Keyport reminds you before it expires. To renew automatically from step-ca, run{' '}
-          <code>keyport renewal set {info.label} --step-ca URL --root FILE</code>.
+          <code>keyport renewal set {info.id} --step-ca URL --root FILE</code>.
         </p>
       )}
       {info?.configured && (
