@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { ToastProvider } from './components/Toast';
-import { TooltipProvider } from './components/Tooltip';
 import { IdentitiesScreen } from './features/identities/IdentitiesScreen';
 import { IdentityDetailScreen } from './features/identities/IdentityDetailScreen';
 import { ImportScreen } from './features/import/ImportScreen';
@@ -33,21 +32,19 @@ export function App() {
     if (route.screen !== 'import') setImportFile(undefined);
   }, [route.screen]);
   return (
-    <TooltipProvider delayDuration={300}>
-      <ToastProvider>
-        <IdentitiesProvider>
-          <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
-            <Sidebar screen={route.screen} />
-            <main className="content" id="main">
-              <ErrorBoundary resetKey={`${route.screen}/${route.param ?? ''}`}>
-                <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
-              </ErrorBoundary>
-            </main>
-          </div>
-        </IdentitiesProvider>
-        <PinPrompt />
-      </ToastProvider>
-    </TooltipProvider>
+    <ToastProvider>
+      <IdentitiesProvider>
+        <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
+          <Sidebar screen={route.screen} />
+          <main className="content" id="main">
+            <ErrorBoundary resetKey={`${route.screen}/${route.param ?? ''}`}>
+              <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
+            </ErrorBoundary>
+          </main>
+        </div>
+      </IdentitiesProvider>
+      <PinPrompt />
+    </ToastProvider>
   );
 }
 
