@@ -7,12 +7,15 @@
  * prompt for a logged-out token. Every screen is checked with axe-core and shot in light and dark.
  */
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBackend } from '../test/testbed/backend';
 import { runCli } from '../test/testbed/cli';
+import { freePort } from '../test/testbed/proc';
+import { NGINX_WHOAMI_PATH } from '../test/testbed/tls-servers';
 import { CHROMIUM, electronBinary, launchKeyport, type KeyportUi } from './support/app';
 import { P12_PASSWORD, startBed, type Bed } from './support/bed';
 import { checkScreen } from './support/screens';
@@ -180,8 +183,26 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     await page.locator('.report[data-ok=false]').waitFor();
     expect(await page.locator('.step[data-ok=false] .step-error').first().innerText()).not.toBe('');
     const cards = await page.locator('.diagnosis').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')));
-    expect(cards).toEqual((report.diagnoses ?? []).map((d) => d.code));
+    expect(report.diagnoses?.length, 'the doctor explains the refusal').toBeGreaterThan(0);
+    expect(cards).toEqual(report.diagnoses!.map((d) => d.code));
+    expect(await page.locator('.diagnosis').first().locator('.diagnosis-fix').innerText()).not.toBe('Fix');
     await check('test-failed');
+  });
+
+  it('saves the endpoint and re-runs it with one click; the run joins its history', async () => {
+    await page.getByRole('button', { name: 'Save as endpoint…' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('strict-nginx');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    const saved = page.locator('li[data-endpoint="strict-nginx"]');
+    await saved.waitFor();
+    expect(await saved.locator('.history').getAttribute('data-runs')).toBe('0');
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/endpoints.test'));
+    await saved.getByRole('button', { name: 'Run strict-nginx' }).click();
+    const rerun = ((await (await answer).json()) as { value: { ok: boolean; url: string } }).value;
+    expect(rerun).toMatchObject({ ok: false, url: bed.refusingUrl });
+    await saved.locator('.history[data-runs="1"]').waitFor();
+    await page.locator('.report[data-ok=false]').waitFor();
+    await check('test-endpoints');
   });
 
   it('a test with the token identity while the token is logged out raises the PIN prompt, then passes', async () => {
@@ -202,6 +223,38 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     await dialog.waitFor({ state: 'detached' });
   });
 
+  it('creates a proxy route, starts it, and curl-like traffic through it reaches nginx with the identity; the audit log shows it', async () => {
+    const port = await freePort();
+    await ui.goto('proxy');
+    await page.getByLabel('Route name').fill('nginx-route');
+    await page.getByLabel('Local port').fill(String(port));
+    await page.getByLabel('Upstream (host:port)').fill(`127.0.0.1:${bed.nginx.port}`);
+    await page.getByLabel('Identity', { exact: true }).selectOption({ label: 'alice laptop' });
+    await page.getByLabel('Upstream CA file').setInputFiles(bed.ca.rootFile);
+    await page.getByRole('button', { name: 'Add route' }).click();
+    await page.locator('[data-route="nginx-route"]').waitFor();
+    await page.getByRole('button', { name: 'Start routes' }).click();
+    await page.locator('[data-field=proxy-state][data-running=true]').waitFor();
+    const answer = await httpGet(`http://127.0.0.1:${port}${NGINX_WHOAMI_PATH}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('alice-e2e');
+    // proxy.stats pushes the counters: the request shows up without a reload.
+    await expect.poll(() => page.locator('[data-stat=connections] .stat-value').innerText(), { timeout: 10_000 }).toBe('1');
+    await check('proxy');
+    await ui.goto('audit');
+    // A session is logged when it ends; Refresh reads the log again.
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return page.locator('tr[data-route="nginx-route"]').count();
+      }, { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await check('audit');
+    await ui.goto('proxy');
+    await page.getByRole('button', { name: 'Stop routes' }).click();
+    await page.locator('[data-field=proxy-state][data-running=false]').waitFor();
+  });
+
   it('the Settings screen switches the theme, and nothing on any screen complained', async () => {
     await ui.goto('settings');
     await page.getByRole('radio', { name: 'Dark' }).click();
@@ -218,4 +271,18 @@ async function runTest(page: Page, url: string, caFile: string): Promise<void> {
   await page.getByLabel('URL').fill(url);
   await page.getByLabel('CA files').setInputFiles(caFile);
   await page.getByRole('button', { name: 'Run test' }).click();
+}
+
+/** A plain HTTP GET, as curl through the route would do. */
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
 }

@@ -1,4 +1,5 @@
 import type { IdentityView, TokenModuleView } from '../shared/identity';
+import type { AuditEntryView, ProxyOverview, RenewalInfo, RenewalOutcome, RootsRefreshView, RouteInput } from '../shared/app-views';
 import type { ConnectionReport, Destination, EndpointView, ExportedFile, FilePayload, PendingKeyView, Settings } from '../shared/views';
 
 /** `identities.import`; files are still base64 (the core decodes them). */
@@ -48,6 +49,26 @@ export type ExportRequest =
   | { id: string; format: 'csr' }
   | { id: string; format: 'pkcs12'; password: string; legacy?: boolean };
 
+/** `audit.list`: which entries the Audit screen asks for. */
+export interface AuditQuery {
+  /** An ISO 8601 time or a duration back from now (30m, 2h, 7d). */
+  since?: string;
+  /** Only this route's sessions. */
+  route?: string;
+  /** At most this many, the newest (default 500). */
+  limit?: number;
+}
+
+/** `renewal.set`: where the identity renews from and when. */
+export interface RenewalSettingsRequest {
+  id: string;
+  /** step-ca: `root` is the CA's root certificate (its /roots are fetched now, trusting it). */
+  provider: { kind: 'step-ca'; caUrl: string; root: FilePayload } | { kind: 'manual' };
+  at?: number;
+  rekey?: boolean;
+  notifyBefore?: number[];
+}
+
 /** Told how a slow operation is getting on (`decrypting`, `storing`, ...). */
 export type ProgressReporter = (stage: string) => void;
 
@@ -86,5 +107,20 @@ export interface KeyportServices {
   cancelPin(requestId: string): boolean;
   /** Files the OS asked the app to open, each handed out once (empty outside Electron). */
   takeOpenedFiles(): FilePayload[];
+  /** The saved proxy routes (proxy.yaml in the data dir), with live counters while running. */
+  listRoutes(): Promise<ProxyOverview>;
+  addRoute(route: RouteInput): Promise<ProxyOverview>;
+  /** Replaces the route called `name`; on failure the old one stays. */
+  updateRoute(name: string, route: RouteInput): Promise<ProxyOverview>;
+  removeRoute(name: string): Promise<ProxyOverview>;
+  /** Runs the saved routes in this process, as `keyport daemon` does. */
+  startRoutes(): Promise<ProxyOverview>;
+  stopRoutes(): Promise<ProxyOverview>;
+  showRenewal(id: string): Promise<RenewalInfo>;
+  setRenewal(request: RenewalSettingsRequest): Promise<RenewalInfo>;
+  renewNow(id: string, rekey?: boolean): Promise<RenewalOutcome>;
+  refreshRoots(): Promise<RootsRefreshView[]>;
+  /** Audit log entries, newest first. */
+  listAudit(query: AuditQuery): Promise<AuditEntryView[]>;
   close(): Promise<void>;
 }

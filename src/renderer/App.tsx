@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { ToastProvider } from './components/Toast';
-import { TooltipProvider } from './components/Tooltip';
 import { IdentitiesScreen } from './features/identities/IdentitiesScreen';
 import { IdentityDetailScreen } from './features/identities/IdentityDetailScreen';
 import { ImportScreen } from './features/import/ImportScreen';
@@ -10,6 +9,8 @@ import { PinPrompt } from './features/pin/PinPrompt';
 import { ProbeScreen } from './features/probe/ProbeScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TokensScreen } from './features/tokens/TokensScreen';
+import { ProxyScreen } from './features/proxy/ProxyScreen';
+import { AuditScreen } from './features/audit/AuditScreen';
 import { IdentitiesProvider } from './hooks/useIdentities';
 import { useOpenedFiles } from './hooks/useOpenedFiles';
 import { useRoute, type Route } from './hooks/useRoute';
@@ -31,21 +32,19 @@ export function App() {
     if (route.screen !== 'import') setImportFile(undefined);
   }, [route.screen]);
   return (
-    <TooltipProvider delayDuration={300}>
-      <ToastProvider>
-        <IdentitiesProvider>
-          <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
-            <Sidebar screen={route.screen} />
-            <main className="content" id="main">
-              <ErrorBoundary resetKey={`${route.screen}/${route.param ?? ''}`}>
-                <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
-              </ErrorBoundary>
-            </main>
-          </div>
-        </IdentitiesProvider>
-        <PinPrompt />
-      </ToastProvider>
-    </TooltipProvider>
+    <ToastProvider>
+      <IdentitiesProvider>
+        <div className="shell" onDragOver={(e) => e.preventDefault()} onDrop={(e) => dropOnWindow(e, openFile)}>
+          <Sidebar screen={route.screen} />
+          <main className="content" id="main">
+            <ErrorBoundary resetKey={`${route.screen}/${route.param ?? ''}`}>
+              <Screen route={route} navigate={navigate} settings={settings} importFile={importFile} />
+            </ErrorBoundary>
+          </main>
+        </div>
+      </IdentitiesProvider>
+      <PinPrompt />
+    </ToastProvider>
   );
 }
 
@@ -75,6 +74,10 @@ function Screen({ route, navigate, settings, importFile }: ScreenProps) {
       return <TokensScreen />;
     case 'test':
       return <ProbeScreen key={route.param} identityId={route.param} />;
+    case 'proxy':
+      return <ProxyScreen />;
+    case 'audit':
+      return <AuditScreen />;
     case 'settings':
       return <SettingsScreen settings={settings} />;
     default:

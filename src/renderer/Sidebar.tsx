@@ -1,4 +1,4 @@
-import { ArrowLeftRight, FileUp, IdCard, KeyRound, Settings, Usb } from 'lucide-react';
+import { ArrowLeftRight, FileUp, IdCard, KeyRound, Network, ScrollText, Settings, Usb } from 'lucide-react';
 import { useIdentities } from './hooks/useIdentities';
 
 /** The screens in the sidebar, in order. */
@@ -8,6 +8,8 @@ const SCREENS = [
   { screen: 'keygen', label: 'New key', Icon: KeyRound },
   { screen: 'tokens', label: 'Tokens', Icon: Usb },
   { screen: 'test', label: 'Test connection', Icon: ArrowLeftRight },
+  { screen: 'proxy', label: 'Proxy', Icon: Network },
+  { screen: 'audit', label: 'Audit log', Icon: ScrollText },
 ] as const;
 
 /** The sidebar: the brand, the screens (with how many identities need attention), settings at the bottom. */

@@ -36,6 +36,17 @@ const valid = {
   'settings.set': { theme: 'dark', pinIdleTimeoutMinutes: 5, notifications: false },
   'pin.answer': { requestId: 'waiting', pin: '1234' },
   'pin.cancel': { requestId: 'waiting' },
+  'routes.list': {},
+  'routes.add': { route: { name: 'api', listen: '127.0.0.1:7000', upstream: 'api.internal:443', identity: 'id-1', ca: [file], servername: 'api', alpn: ['h2'], maxConnections: 10, idleTimeout: 60 } },
+  'routes.update': { name: 'api', route: { name: 'api', listen: '[::1]:7000', upstream: 'api.internal:443', identity: 'id-1' } },
+  'routes.remove': { name: 'api' },
+  'routes.start': {},
+  'routes.stop': {},
+  'renewal.show': { id: 'id-1' },
+  'renewal.set': { id: 'id-1', provider: { kind: 'step-ca', caUrl: 'https://127.0.0.1:9000', root: file }, at: 0.5, rekey: true, notifyBefore: [86400] },
+  'renewal.renewNow': { id: 'id-1', rekey: false },
+  'renewal.refreshRoots': {},
+  'audit.list': { since: '2h', route: 'api', limit: 10 },
 } as const satisfies { [M in MethodName]: RequestOf<M> };
 
 /** Values of other types than `value`'s, plus an oversized one for strings. */
@@ -82,6 +93,9 @@ const optional: Partial<Record<MethodName, string[]>> = {
   'endpoints.add': ['identity', 'servername', 'method', 'http'],
   'endpoints.test': ['identity'],
   'settings.set': ['theme', 'pinIdleTimeoutMinutes', 'notifications'],
+  'renewal.set': ['at', 'rekey', 'notifyBefore'],
+  'renewal.renewNow': ['rekey'],
+  'audit.list': ['since', 'route', 'limit'],
 };
 
 async function expectRefused(method: MethodName, body: unknown): Promise<void> {
@@ -124,5 +138,14 @@ describe('the contract refuses forged and malformed requests', () => {
     await expectRefused('connection.test', { ...valid['connection.test'], ca: Array.from({ length: 17 }, () => file) });
     await expectRefused('pin.answer', { requestId: '../../etc', pin: '1' });
     await expectRefused('endpoints.add', { name: '../etc', url: 'https://x/' });
+    const route = valid['routes.add'].route;
+    await expectRefused('routes.add', { route: { ...route, name: '../../etc/passwd' } });
+    await expectRefused('routes.add', { route: { ...route, listen: '127.0.0.1' } });
+    await expectRefused('routes.add', { route: { ...route, upstream: 'a b:443' } });
+    await expectRefused('renewal.set', { id: 'id-1', provider: { kind: 'step-ca', caUrl: 'http://ca.internal', root: file } });
+    await expectRefused('renewal.set', { id: 'id-1', provider: { kind: 'acme' } });
+    await expectRefused('renewal.set', { id: 'id-1', provider: { kind: 'manual' }, at: 1 });
+    await expectRefused('audit.list', { since: 'yesterday' });
+    await expectRefused('audit.list', { limit: 0 });
   });
 });

@@ -13,12 +13,20 @@
  * the serving side never opens a path the page names. Secrets (PKCS#12 passwords, PINs) are in the
  * request body only, used in memory and never logged or stored.
  *
- * Placeholders, added by the lead once their services are merged (names reserved, keep them):
- * - `routes.list|add|update|remove|start|stop`, event `routes.changed` (proxy routes and stats: proxy);
- * - `renewal.show|set|renewNow`, event `renewal.changed` (schedules, last/next run, log: renewal, acme);
- * - `audit.list` (the audit log).
+ * Proxy routes (`routes.*`, events `routes.changed` and `proxy.stats`), renewal (`renewal.*`, events
+ * `renewal.changed` and `renewal.notice`) and the audit log (`audit.list`) are thin over src/core/proxy,
+ * src/core/enroll and src/core/audit; their views are in ./app-views.ts.
  */
 import { z } from 'zod';
+import type {
+  AuditEntryView,
+  ProxyOverview,
+  ProxyStatsEvent,
+  RenewalInfo,
+  RenewalNotice,
+  RenewalOutcome,
+  RootsRefreshView,
+} from './app-views';
 import type { IdentityView, TokenModuleView } from './identity';
 import type {
   ConnectionReport,
@@ -56,6 +64,17 @@ export const methodNames = [
   'settings.set',
   'pin.answer',
   'pin.cancel',
+  'routes.list',
+  'routes.add',
+  'routes.update',
+  'routes.remove',
+  'routes.start',
+  'routes.stop',
+  'renewal.show',
+  'renewal.set',
+  'renewal.renewNow',
+  'renewal.refreshRoots',
+  'audit.list',
 ] as const;
 
 /** Every method name of the contract. */
@@ -75,7 +94,7 @@ export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 
 /** The largest HTTP body `keyport serve` reads for `method`: small, except where files travel. */
 export function maxRequestBytes(method: MethodName): number {
-  const withFiles: readonly MethodName[] = ['identities.import', 'keys.attach', 'connection.test'];
+  const withFiles: readonly MethodName[] = ['identities.import', 'keys.attach', 'connection.test', 'routes.add', 'routes.update', 'renewal.set'];
   return withFiles.includes(method) ? 8 * 1024 * 1024 : 64 * 1024;
 }
 
@@ -106,6 +125,20 @@ export interface ContractResponses extends Record<MethodName, unknown> {
   'settings.set': Settings;
   'pin.answer': null;
   'pin.cancel': null;
+  /** The saved routes (shared with `keyport routes`), with live counters while this app runs them. */
+  'routes.list': ProxyOverview;
+  'routes.add': ProxyOverview;
+  'routes.update': ProxyOverview;
+  'routes.remove': ProxyOverview;
+  /** Runs every saved route in this app (as `keyport daemon` does); the first failure is the error. */
+  'routes.start': ProxyOverview;
+  'routes.stop': ProxyOverview;
+  'renewal.show': RenewalInfo;
+  'renewal.set': RenewalInfo;
+  'renewal.renewNow': RenewalOutcome;
+  'renewal.refreshRoots': RootsRefreshView[];
+  /** Newest first. */
+  'audit.list': AuditEntryView[];
 }
 
 /**
@@ -145,6 +178,23 @@ function buildRequestSchemas() {
   const httpMethod = z.string().regex(/^[A-Za-z]{1,20}$/, 'the HTTP method must be a word such as GET or HEAD');
   /** As `keyport endpoints add NAME` takes it (src/core/probe/endpoints/schema.ts). */
   const endpointName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an endpoint name is 1 to 64 letters, digits, dots, dashes or underscores');
+  /** As `keyport routes` names a route; also the CA file's name in the data dir. */
+  const routeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a route name is 1 to 64 letters, digits, dots, dashes or underscores');
+  const hostPort = text('the address', 260).regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'an address is HOST:PORT, e.g. 127.0.0.1:8443 or db.internal:5432');
+  const route = z
+    .object({
+      name: routeName,
+      listen: hostPort,
+      upstream: hostPort,
+      identity: identityId,
+      ca: z.array(file).max(16, 'more than 16 CA files').optional(),
+      servername: text('the server name', 253).min(1, 'the server name is empty').optional(),
+      alpn: z.array(text('an ALPN protocol', 255).min(1, 'an ALPN protocol is empty')).max(16, 'more than 16 ALPN protocols').optional(),
+      maxConnections: z.number().int().min(1).max(100_000).optional(),
+      idleTimeout: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+    })
+    .strict();
+  const httpsUrl = text('the URL', 2048).regex(/^https:\/\/[^\s]+$/, 'the CA URL must start with https://');
   return {
     'app.version': noParams,
     'app.takeOpenedFiles': noParams,
@@ -226,6 +276,36 @@ function buildRequestSchemas() {
       .strict(),
     'pin.answer': z.object({ requestId, pin: secret('PIN', 256).min(1, 'the PIN is empty') }).strict(),
     'pin.cancel': z.object({ requestId }).strict(),
+    'routes.list': noParams,
+    'routes.add': z.object({ route }).strict(),
+    'routes.update': z.object({ name: routeName, route }).strict(),
+    'routes.remove': z.object({ name: routeName }).strict(),
+    'routes.start': noParams,
+    'routes.stop': noParams,
+    'renewal.show': z.object({ id: identityId }).strict(),
+    'renewal.set': z
+      .object({
+        id: identityId,
+        provider: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('step-ca'), caUrl: httpsUrl, root: file }).strict(),
+          z.object({ kind: z.literal('manual') }).strict(),
+        ]),
+        at: z.number().gt(0, 'at is a share of the lifetime above 0').lt(1, 'at is a share of the lifetime below 1').optional(),
+        rekey: z.boolean().optional(),
+        notifyBefore: z.array(z.number().int().positive().max(366 * 86_400)).max(10, 'more than 10 reminders').optional(),
+      })
+      .strict(),
+    'renewal.renewNow': z.object({ id: identityId, rekey: z.boolean().optional() }).strict(),
+    'renewal.refreshRoots': noParams,
+    'audit.list': z
+      .object({
+        since: text('since', 64)
+          .refine((v) => /^\d+\s*[smhd]$/.test(v.trim()) || !Number.isNaN(Date.parse(v)), 'since is neither a time (2026-01-31T12:00:00Z) nor a duration (30m, 2h, 7d)')
+          .optional(),
+        route: routeName.optional(),
+        limit: z.number().int().min(1).max(10_000).optional(),
+      })
+      .strict(),
   } as const satisfies Record<MethodName, z.ZodType>;
 }
 
@@ -270,6 +350,14 @@ export interface ContractEvents {
   'app.filesOpened': Record<string, never>;
   /** The user picked an identity outside the page (tray menu, notification); show its details. */
   'app.showIdentity': { id: string };
+  /** Saved routes changed (here or by `keyport routes`), or the proxy started, stopped or reloaded; reload them. */
+  'routes.changed': Record<string, never>;
+  /** The running routes' counters, about once a second while they change. */
+  'proxy.stats': ProxyStatsEvent;
+  /** An identity's renewal settings, state or certificate changed; reload `renewal.show`. */
+  'renewal.changed': { id?: string };
+  /** What the scheduler has to say (renewed, failed, needs re-enroll, expiring...). */
+  'renewal.notice': RenewalNotice;
 }
 
 /** Every event name, at run time (the preload builds one subscription helper per name). */
@@ -283,6 +371,10 @@ export const eventNames = [
   'settings.changed',
   'app.filesOpened',
   'app.showIdentity',
+  'routes.changed',
+  'proxy.stats',
+  'renewal.changed',
+  'renewal.notice',
 ] as const satisfies readonly (keyof ContractEvents)[];
 
 /** Every event name of the contract. */

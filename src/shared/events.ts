@@ -10,6 +10,8 @@ export type Unsubscribe = () => void;
 export interface EventHub {
   emit<E extends EventName>(name: E, payload: ContractEvents[E]): void;
   subscribe<E extends EventName>(name: E, listener: EventListener<E>): Unsubscribe;
+  /** True while someone listens to `name` (periodic events such as `proxy.stats` are skipped otherwise). */
+  hasSubscribers(name: EventName): boolean;
 }
 
 /**
@@ -37,6 +39,9 @@ export function createEventHub(onListenerError: (e: unknown) => void = () => {})
       return () => {
         set.delete(entry);
       };
+    },
+    hasSubscribers(name) {
+      return (listeners.get(name)?.size ?? 0) > 0;
     },
   };
 }

@@ -92,6 +92,22 @@ const bindings: { [M in MethodName]: Binding<M> } = {
     if (!services.cancelPin(requestId)) throw noPinRequest();
     return null;
   },
+  // The routes controller publishes routes.changed itself (edits by the CLI and proxy reloads too).
+  'routes.list': (services) => services.listRoutes(),
+  'routes.add': (services, { route }) => services.addRoute(route),
+  'routes.update': (services, { name, route }) => services.updateRoute(name, route),
+  'routes.remove': (services, { name }) => services.removeRoute(name),
+  'routes.start': (services) => services.startRoutes(),
+  'routes.stop': (services) => services.stopRoutes(),
+  'renewal.show': (services, { id }) => services.showRenewal(id),
+  'renewal.set': (services, request) => services.setRenewal(request),
+  'renewal.renewNow': async (services, { id, rekey }, events) => {
+    const outcome = await services.renewNow(id, rekey);
+    events?.emit('identities.changed', { change: 'updated', id: outcome.id });
+    return outcome;
+  },
+  'renewal.refreshRoots': (services) => services.refreshRoots(),
+  'audit.list': (services, query) => services.listAudit(query),
 };
 
 /** Runs a slow operation, publishing `progress.update` events when the caller gave a progressId. */

@@ -4,6 +4,7 @@
  * across processes (registry watch, token poll) and files the OS opened. The contract's
  * dispatcher maps each request onto one method here.
  */
+import type { AuditEntryView, ProxyOverview, RenewalInfo, RenewalOutcome, RootsRefreshView, RouteInput } from '../../shared/app-views';
 import type { EventHub } from '../../shared/events';
 import type { IdentityView, TokenModuleView } from '../../shared/identity';
 import type { ConnectionReport, EndpointView, ExportedFile, FilePayload, PendingKeyView, Settings } from '../../shared/views';
@@ -15,6 +16,7 @@ import { readCertificates } from '../pki/pem';
 import { EndpointStore } from '../probe/endpoints/store';
 import { watchFile } from '../watch-file';
 import type {
+  AuditQuery,
   ConnectionTestRequest,
   ExportRequest,
   ImportRequest,
@@ -22,13 +24,17 @@ import type {
   KeyportServices,
   NewEndpointRequest,
   ProgressReporter,
+  RenewalSettingsRequest,
   TokenRef,
 } from '../services';
+import { listAudit } from './audit';
 import { testConnection } from './connection-test';
 import { addEndpoint, endpointView, testEndpoint } from './endpoints';
 import { decodeFile, downloadName } from './files';
 import { IdleLogout } from './idle-logout';
 import { PinBroker } from './pin-broker';
+import { RenewalController, type SchedulerTimings } from './renewal';
+import { RoutesController } from './routes';
 import { SettingsStore } from './settings-store';
 import { watchTokens } from './token-watch';
 
@@ -51,6 +57,8 @@ export class AppServices implements KeyportServices {
   readonly settings: SettingsStore;
   readonly idle: IdleLogout;
   readonly endpoints: EndpointStore;
+  readonly routes: RoutesController;
+  readonly renewal: RenewalController;
   private readonly events: EventHub;
   private readonly openedFiles: FilePayload[] = [];
   private readonly stopWatches: Array<() => void> = [];
@@ -62,6 +70,8 @@ export class AppServices implements KeyportServices {
     this.keyport = new Keyport({ ...keyportOptions, pin: this.pins.source });
     this.settings = new SettingsStore(options.dataDir);
     this.endpoints = new EndpointStore(options.dataDir);
+    this.routes = new RoutesController(this.keyport, options.dataDir, events);
+    this.renewal = new RenewalController(this.keyport, events);
     this.idle = new IdleLogout(async () => {
       await this.keyport.logoutAll();
       events.emit('tokens.changed', {});
@@ -201,12 +211,67 @@ export class AppServices implements KeyportServices {
     return this.openedFiles.splice(0);
   }
 
+  listRoutes(): Promise<ProxyOverview> {
+    return this.routes.list();
+  }
+
+  addRoute(route: RouteInput): Promise<ProxyOverview> {
+    return this.routes.add(route);
+  }
+
+  updateRoute(name: string, route: RouteInput): Promise<ProxyOverview> {
+    return this.routes.update(name, route);
+  }
+
+  removeRoute(name: string): Promise<ProxyOverview> {
+    return this.routes.remove(name);
+  }
+
+  startRoutes(): Promise<ProxyOverview> {
+    return this.usingTokens(() => this.routes.start());
+  }
+
+  stopRoutes(): Promise<ProxyOverview> {
+    return this.routes.stop();
+  }
+
+  showRenewal(id: string): Promise<RenewalInfo> {
+    return this.renewal.show(id);
+  }
+
+  setRenewal(request: RenewalSettingsRequest): Promise<RenewalInfo> {
+    return this.renewal.set(request);
+  }
+
+  renewNow(id: string, rekey?: boolean): Promise<RenewalOutcome> {
+    return this.usingTokens(() => this.renewal.renewNow(id, rekey));
+  }
+
+  refreshRoots(): Promise<RootsRefreshView[]> {
+    return this.renewal.refreshRoots();
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntryView[]> {
+    return listAudit(this.keyport.registry.dataDir, query);
+  }
+
+  /**
+   * What the desktop app runs besides the window, as `keyport daemon` does: the renewal scheduler
+   * and the saved proxy routes. A route that cannot start is reported by `routes.list`, not thrown.
+   */
+  async startBackground(timings?: SchedulerTimings): Promise<void> {
+    await this.renewal.start(timings);
+    await this.routes.start().catch(() => undefined);
+  }
+
   /** Logs out of every token now (screen lock, suspend). */
   lockTokens(): Promise<void> {
     return this.idle.lockNow();
   }
 
+  /** Stops the routes and the scheduler first: both use token keys, so they go before the token host. */
   async close(): Promise<void> {
+    await Promise.all([this.routes.close(), this.renewal.stop()]);
     this.stopWatches.splice(0).forEach((stop) => stop());
     this.idle.stop();
     this.pins.cancelAll();

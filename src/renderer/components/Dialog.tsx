@@ -36,6 +36,3 @@ export function Dialog({ open, onOpenChange, title, description, children, foote
     </RadixDialog.Root>
   );
 }
-
-/** Closes the enclosing {@link Dialog} when its child is clicked. */
-export const DialogClose = RadixDialog.Close;

@@ -10,6 +10,7 @@ import { useToast } from '../../components/Toast';
 import { useIdentity } from '../../hooks/useIdentity';
 import { useNow } from '../../hooks/useNow';
 import { useRemoveIdentity, useExportIdentity } from '../../hooks/useIdentityActions';
+import { RenewalCard } from '../renewal/RenewalCard';
 import { ChainView } from './ChainView';
 import { ExpiryCountdown, KeyStoreBadge, StatusBadge } from './IdentityBadges';
 import { keyStoreKind } from './key-store';
@@ -112,6 +113,7 @@ function Detail({ identity, navigate }: { identity: IdentityDetail; navigate: (t
             </dd>
           </dl>
         </Card>
+        <RenewalCard id={identity.id} />
         <ChainView pem={identity.chainPem} />
         {exporter.value && exporter.value.encoding === 'utf8' && (
           <Card title={exporter.value.fileName}>

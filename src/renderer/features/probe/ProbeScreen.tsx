@@ -7,7 +7,10 @@ import { PageHeader } from '../../components/PageHeader';
 import { useConnectionTest } from '../../hooks/useConnectionTest';
 import { useIdentities } from '../../hooks/useIdentities';
 import { errorFor, type FieldOverrides } from '../../lib/error-field';
+import type { ConnectionReport } from '../../../shared/views';
 import { ReportView } from './ReportView';
+import { SavedEndpoints } from './SavedEndpoints';
+import { SaveEndpointDialog } from './SaveEndpointDialog';
 
 /** Props of {@link ProbeScreen}. */
 export interface ProbeScreenProps {
@@ -26,6 +29,8 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
   const [ca, setCa] = useState<File[]>([]);
   const [servername, setServername] = useState('');
   const caInput = useRef<HTMLInputElement>(null);
+  const [saving, setSaving] = useState(false);
+  const [report, setReport] = useState<ConnectionReport | undefined>(undefined);
   const test = useConnectionTest();
   const error = test.error;
   const formError = errorFor(error, 'form', OVERRIDES);
@@ -38,7 +43,7 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
             className="form form-wide"
             onSubmit={(e) => {
               e.preventDefault();
-              void test.run({ url, identity, ca, servername });
+              void test.run({ url, identity, ca, servername }).then((r) => r?.ok && setReport(r.value));
             }}
           >
             <Field label="URL" error={errorFor(error, 'url', OVERRIDES)} errorCode={error?.code}>
@@ -94,11 +99,16 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
               <Button type="submit" variant="primary" busy={test.busy} disabled={!url.trim()}>
                 {test.busy ? 'Testing…' : 'Run test'}
               </Button>
+              <Button disabled={!url.trim()} onClick={() => setSaving(true)}>
+                Save as endpoint…
+              </Button>
             </div>
           </form>
         </Card>
-        {test.value && <ReportView report={test.value} labelOf={(id) => (identities?.ok ? identities.value.find((i) => i.id === id)?.label : undefined)} />}
+        {report && <ReportView report={report} labelOf={(id) => (identities?.ok ? identities.value.find((i) => i.id === id)?.label : undefined)} />}
+        <SavedEndpoints onReport={setReport} />
       </div>
+      <SaveEndpointDialog open={saving} onOpenChange={setSaving} target={{ url, identity, servername }} />
     </div>
   );
 }

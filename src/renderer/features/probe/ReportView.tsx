@@ -71,7 +71,7 @@ export function ReportView({ report, labelOf }: ReportViewProps) {
           </dl>
         </Card>
       </div>
-      {report.diagnoses && report.diagnoses.length > 0 && (
+      {report.diagnoses.length > 0 && (
         <section className="stack" aria-label="Diagnosis">
           <h2 className="section-title">Diagnosis</h2>
           {report.diagnoses.map((d) => (
@@ -79,17 +79,38 @@ export function ReportView({ report, labelOf }: ReportViewProps) {
           ))}
         </section>
       )}
-      {report.reproduce && report.reproduce.length > 0 && (
-        <Card title="Reproduce from a terminal" actions={<CopyButton text={report.reproduce.join('\n')} label="Copy all" />}>
-          <pre className="code-block">{report.reproduce.join('\n')}</pre>
-        </Card>
-      )}
+      <ReproduceCard reproduce={report.reproduce} />
       {report.http?.bodyPreview && (
         <Card title="Response preview">
           <pre className="code-block">{report.http.bodyPreview}</pre>
         </Card>
       )}
     </div>
+  );
+}
+
+/** The same connection with other tools: openssl, curl (through a Keyport route when the key cannot leave its store). */
+function ReproduceCard({ reproduce }: { reproduce: ConnectionReport['reproduce'] }) {
+  const lines = [
+    { label: 'OpenSSL', command: reproduce.openssl },
+    ...(reproduce.proxy ? [{ label: 'First, a local route (the key stays where it is)', command: reproduce.proxy }] : []),
+    { label: 'curl', command: reproduce.curl },
+  ];
+  return (
+    <Card title="Reproduce from a terminal">
+      <div className="stack reproduce">
+        {lines.map((line) => (
+          <div key={line.label} className="reproduce-line">
+            <div className="row reproduce-head">
+              <span className="faint">{line.label}</span>
+              <CopyButton text={line.command} />
+            </div>
+            <pre className="code-block">{line.command}</pre>
+          </div>
+        ))}
+        {reproduce.note && <p className="faint">{reproduce.note}</p>}
+      </div>
+    </Card>
   );
 }
 

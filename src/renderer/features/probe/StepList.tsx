@@ -23,6 +23,7 @@ export function StepList({ steps }: { steps: ConnectionStep[] }) {
               <span className="visually-hidden">{step.ok ? ': passed' : ': failed'}</span>
               <span className="faint step-ms">{step.ms.toFixed(0)} ms</span>
             </div>
+            {step.detail && <p className="faint">{step.detail}</p>}
             {step.error && (
               <p className="step-error" data-code={step.error.code}>
                 {step.error.message}

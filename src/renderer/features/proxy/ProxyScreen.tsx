@@ -1,0 +1,128 @@
+import { Play, Square, Trash2 } from 'lucide-react';
+import type { RouteStats, RouteView } from '../../../shared/app-views';
+import { Badge } from '../../components/Badge';
+import { Button } from '../../components/Button';
+import { Card } from '../../components/Card';
+import { CopyButton } from '../../components/CopyButton';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorText } from '../../components/ErrorText';
+import { PageHeader } from '../../components/PageHeader';
+import { Loading } from '../../components/Spinner';
+import { useIdentities } from '../../hooks/useIdentities';
+import { useProxySwitch, useRemoveRoute, useRoutes } from '../../hooks/useProxy';
+import { formatBytes } from '../../lib/format';
+import { AddRouteForm } from './AddRouteForm';
+
+/** Local routes: plain TCP on loopback in, mTLS with a Keyport identity out; live counters. */
+export function ProxyScreen() {
+  const { result, live } = useRoutes();
+  const { start, stop } = useProxySwitch();
+  const overview = result?.ok ? result.value : undefined;
+  const running = live?.running ?? overview?.running ?? false;
+  const statsOf = (route: RouteView) => live?.routes.find((s) => s.route === route.name) ?? route.stats;
+  const actionError = start.error ?? stop.error;
+  const actions = overview && overview.routes.length > 0 && (
+    running ? (
+      <Button busy={stop.busy} onClick={() => void stop.run()}>
+        <Square size={14} aria-hidden="true" /> Stop routes
+      </Button>
+    ) : (
+      <Button variant="primary" busy={start.busy} onClick={() => void start.run()}>
+        <Play size={14} aria-hidden="true" /> Start routes
+      </Button>
+    )
+  );
+  return (
+    <div className="screen">
+      <PageHeader
+        title="Proxy"
+        subtitle="Local tools connect to 127.0.0.1 in plain TCP or HTTP; Keyport carries the connection to the mTLS server with your identity. The key never leaves its store."
+        actions={actions || undefined}
+      />
+      {!result && <Loading label="Loading routes…" />}
+      {result && !result.ok && <ErrorText code={result.error.code}>{result.error.message}</ErrorText>}
+      {actionError && <ErrorText code={actionError.code}>{actionError.message}</ErrorText>}
+      {overview?.error && <ErrorText code={overview.error.code}>{overview.error.message}</ErrorText>}
+      {overview && (
+        <div className="stack">
+          <div className="row">
+            <span data-field="proxy-state" data-running={running}>
+              <Badge tone={running ? 'success' : 'neutral'}>{running ? 'Routes running' : 'Stopped'}</Badge>
+            </span>
+          </div>
+          {overview.routes.length === 0 ? (
+            <EmptyState title="No routes yet">
+              Add a route below: pick a local port, the mTLS server and the identity to use; then start the routes and point curl or your
+              database client at the local port.
+            </EmptyState>
+          ) : (
+            overview.routes.map((route) => <RouteCard key={route.name} route={route} stats={running ? statsOf(route) : undefined} />)
+          )}
+          <AddRouteForm />
+        </div>
+      )}
+    </div>
+  );
+}
+
+function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
+  const remove = useRemoveRoute();
+  const { result: identities } = useIdentities();
+  const identityLabel = (identities?.ok ? identities.value.find((i) => i.id === route.identity)?.label : undefined) ?? route.identity;
+  const snippet = `curl http://${route.listen}/`;
+  return (
+    <Card
+      className="route-card"
+      title={
+        <span className="row" data-route={route.name}>
+          {route.name}
+          <span className="mono faint">
+            {route.listen} → {route.upstream}
+          </span>
+        </span>
+      }
+      actions={
+        <Button size="sm" variant="ghost" busy={remove.busy} onClick={() => void remove.run(route.name)} aria-label={`Remove route ${route.name}`}>
+          <Trash2 size={14} aria-hidden="true" />
+        </Button>
+      }
+    >
+      {remove.error && <ErrorText code={remove.error.code}>{remove.error.message}</ErrorText>}
+      <div className="route-body">
+        <dl className="kv kv-compact">
+          <dt>Identity</dt>
+          <dd>{identityLabel}</dd>
+          <dt>Server name</dt>
+          <dd>{route.servername ?? 'from the upstream host'}</dd>
+          <dt>Trusted CAs</dt>
+          <dd>{route.ca.length ? `${route.ca.length} file${route.ca.length > 1 ? 's' : ''}` : 'the system’s roots'}</dd>
+        </dl>
+        <div className="route-stats" data-field="route-stats">
+          {stats ? (
+            <>
+              <Stat label="Active" value={String(stats.active)} />
+              <Stat label="Connections" value={String(stats.total)} field="connections" />
+              <Stat label="Up / down" value={`${formatBytes(stats.bytesUp)} / ${formatBytes(stats.bytesDown)}`} />
+              <Stat label="Handshake p50" value={stats.handshakeMsP50 === null ? '—' : `${stats.handshakeMsP50.toFixed(0)} ms`} />
+            </>
+          ) : (
+            <p className="faint">Start the routes to see live counters.</p>
+          )}
+        </div>
+      </div>
+      <div className="row reproduce-head">
+        <code className="mono">{snippet}</code>
+        <CopyButton text={snippet} label="Copy curl" />
+      </div>
+    </Card>
+  );
+}
+
+function Stat({ label, value, field }: { label: string; value: string; field?: string }) {
+  return (
+    <div className="stat" data-stat={field}>
+      <div className="stat-value">{value}</div>
+      <div className="faint">{label}</div>
+    </div>
+  );
+}
