@@ -13,6 +13,7 @@ import { enroll, startEnrollBed, startNginx, type EnrollBed } from '../enroll/be
 import { keychainBackend, type Backend } from '../identity/backends';
 import { curl } from '../proxy/helpers';
 import { requireBackend } from '../testbed/backend';
+import { runCli } from '../testbed/cli';
 import { freePort, tempDir, type TempDir } from '../testbed/proc';
 import { STEP_CA_HINT, STEP_CA_PROBE } from '../testbed/step-ca';
 import { NGINX_WHOAMI_PATH, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
@@ -69,6 +70,7 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const listed = await serve.call('routes.list');
     expect(listed.value).toMatchObject({ running: true, routes: [{ name: 'web', stats: { total: 1, upstream: `127.0.0.1:${nginx.port}` } }] });
 
+    await serve.waitForEvent('audit.changed', undefined, { from, timeoutMs: 5000 });
     const audit = await waitForAudit();
     expect(audit[0]).toMatchObject({ route: 'web', identity: id, upstream: `127.0.0.1:${nginx.port}`, result: 'ok' });
     expect((await serve.call('audit.list', { route: 'other' })).value).toEqual([]);
@@ -110,9 +112,18 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const serial = (renewed.value as { serial: string }).serial;
     expect(serial).not.toBe(before);
     await serve.waitForEvent('renewal.changed', (d: { id?: string }) => d.id === id, { from });
+    // A renewal by the CLI in another process is announced too (the registry is watched). First the
+    // watch's echo of the renewal above, so it cannot pass for the CLI's.
+    await serve.waitForEvent('renewal.changed', (d: { id?: string }) => d.id === undefined, { from });
+    await new Promise((r) => setTimeout(r, 300));
+    const cliFrom = serve.events.length;
+    const byCli = await runCli(['renew', id, '--json'], { dataDir: data.path, env: keychain.env });
+    expect(byCli.code, byCli.stderr).toBe(0);
+    await serve.waitForEvent('renewal.changed', undefined, { from: cliFrom, timeoutMs: 5000 });
+    const afterCli = JSON.parse(byCli.stdout) as { serial: string };
     await serve.waitForEvent('identities.changed', (d: { id?: string }) => d.id === id, { from });
-    expect(((await serve.call('identities.show', { id })).value as { serial: string }).serial).toBe(serial);
-    expect((await serve.call('renewal.show', { id })).value).toMatchObject({ history: [{ serial: before, reason: 'renew' }] });
+    expect(((await serve.call('identities.show', { id })).value as { serial: string }).serial).toBe(afterCli.serial);
+    expect((await serve.call('renewal.show', { id })).value).toMatchObject({ history: [{ serial: before, reason: 'renew' }, { serial, reason: 'renew' }] });
 
     const roots = await serve.call('renewal.refreshRoots');
     expect(roots).toMatchObject({ ok: true, value: [{ caUrl: bed.stepCa.url, roots: 1, added: 0, removed: 0 }] });
