@@ -81,7 +81,7 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     expect((await curl([`http://127.0.0.1:${port}/`], 3000)).code).not.toBe(0);
   });
 
-  it('refuses a route that cannot work in one sentence and keeps the saved routes as they were', async () => {
+  it('edits a running route; refuses one that cannot work in one sentence, keeping the saved routes as they were', async () => {
     const before = (await serve.call('routes.list')).value;
     const base = { name: 'bad', upstream: `127.0.0.1:${nginx.port}`, identity: id };
     const open = await serve.call('routes.add', { route: { ...base, listen: '0.0.0.0:7443' } });
@@ -95,6 +95,17 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     expect(taken).toMatchObject({ ok: false, error: { code: 'KEYPORT_PROXY_PORT_IN_USE' } });
     expect((await serve.call('routes.list')).value).toMatchObject({ running: true, routes: (before as { routes: unknown[] }).routes.map(() => expect.anything()) });
     expect(((await serve.call('routes.list')).value as { routes: Array<{ name: string }> }).routes.map((x) => x.name)).toEqual(['web']);
+    // Edited while running: the new address listens at once, with the old CA file kept out of the request.
+    const moved = await freePort();
+    const edited = await serve.call('routes.update', { name: 'web', route: { name: 'web', listen: `127.0.0.1:${moved}`, upstream: `127.0.0.1:${nginx.port}`, identity: id, ca: [rootFile], servername: 'localhost' } });
+    expect(edited, JSON.stringify(edited.error)).toMatchObject({ ok: true, value: { running: true, routes: [{ name: 'web', listen: `127.0.0.1:${moved}` }] } });
+    const through = await curl([`http://127.0.0.1:${moved}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost']);
+    expect(through.code, through.stderr).toBe(0);
+    const refused = await serve.call('routes.update', { name: 'web', route: { name: 'web', listen: `127.0.0.1:${serve.port}`, upstream: `127.0.0.1:${nginx.port}`, identity: id } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'KEYPORT_PROXY_PORT_IN_USE' } });
+    expect((await serve.call('routes.list')).value).toMatchObject({ routes: [{ name: 'web', listen: `127.0.0.1:${moved}` }] });
+    expect((await curl([`http://127.0.0.1:${moved}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost'])).code, 'the old route listens again').toBe(0);
+    expect(await serve.call('routes.update', { name: 'nope', route: { ...base, name: 'nope', listen: '127.0.0.1:0' } })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
     const removed = await serve.call('routes.remove', { name: 'web' });
     expect(removed).toMatchObject({ ok: true, value: { routes: [] } });
     expect(await serve.call('routes.remove', { name: 'web' })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });

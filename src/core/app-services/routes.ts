@@ -71,6 +71,9 @@ export class RoutesController {
       const old = await this.saved(name);
       const route = await routeConfig(this.dataDir, input);
       await removeSavedRoute(this.dataDir, name);
+      // A running route keeps its listener while its name stays (the proxy updates it in place), so
+      // the old one is stopped first: the new settings may name another address.
+      if (this.proxy) await this.reload(false);
       const restore = () => addSavedRoute(this.dataDir, old);
       await addSavedRoute(this.dataDir, route).catch(async (e: unknown) => {
         await restore();
