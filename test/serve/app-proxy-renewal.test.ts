@@ -6,7 +6,7 @@
  * its session as an audit entry; "renew now" gets a new serial from step-ca; bad routes are refused
  * in one sentence and leave the saved routes as they were.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enroll, startEnrollBed, startNginx, type EnrollBed } from '../enroll/bed';
@@ -55,7 +55,7 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const from = serve.events.length;
     const route = { name: 'web', listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${nginx.port}`, identity: id, ca: [rootFile], servername: 'localhost' };
     const added = await serve.call('routes.add', { route });
-    expect(added, JSON.stringify(added.error)).toMatchObject({ ok: true, value: { running: false, routes: [{ name: 'web', listen: `127.0.0.1:${port}`, identity: id, ca: [path.join(data.path, 'route-ca', 'web.pem')] }] } });
+    expect(added, JSON.stringify(added.error)).toMatchObject({ ok: true, value: { running: false, routes: [{ name: 'web', listen: `127.0.0.1:${port}`, identity: id, ca: [expect.stringMatching(new RegExp(`^${path.join(data.path, 'route-ca', 'web-')}[0-9a-f]{8}\\.pem$`))] }] } });
     await serve.waitForEvent('routes.changed', undefined, { from });
     expect(await readFile(path.join(data.path, 'proxy.yaml'), 'utf8')).toContain(`upstream: 127.0.0.1:${nginx.port}`);
 
@@ -106,9 +106,11 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     expect((await serve.call('routes.list')).value).toMatchObject({ routes: [{ name: 'web', listen: `127.0.0.1:${moved}` }] });
     expect((await curl([`http://127.0.0.1:${moved}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost'])).code, 'the old route listens again').toBe(0);
     expect(await serve.call('routes.update', { name: 'nope', route: { ...base, name: 'nope', listen: '127.0.0.1:0' } })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
+    expect(await readdir(path.join(data.path, 'route-ca')), 'one CA file: the edit replaced it, the refusals left none').toHaveLength(1);
     const removed = await serve.call('routes.remove', { name: 'web' });
     expect(removed).toMatchObject({ ok: true, value: { routes: [] } });
     expect(await serve.call('routes.remove', { name: 'web' })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
+    expect(await readdir(path.join(data.path, 'route-ca')), 'its CA file went with it').toEqual([]);
     await serve.call('routes.stop');
   });
 
