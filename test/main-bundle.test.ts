@@ -102,7 +102,7 @@ describe('Electron main bundle', () => {
     expect(report.quits).toBe(1);
   });
 
-  it('locks tokens on screen lock and suspend, re-checks on resume, and takes opened files', () => {
+  it('locks tokens on screen lock and suspend, re-checks expiry and renewal on resume without an error, and takes opened files', () => {
     expect([...report.power].sort()).toEqual(['lock-screen', 'resume', 'suspend']);
     expect(report.appEvents).toEqual(expect.arrayContaining(['second-instance', 'open-file', 'will-quit']));
     expect(report.errors).toEqual([]);
