@@ -52,8 +52,12 @@ export class ProxyService {
   private readonly startedAt = new Date().toISOString();
   private lastReload: ProxyStatus['lastReload'];
   private reloading: Promise<void> = Promise.resolve();
+  /** The running configuration, applied again when a CA file it names changes. */
+  private config: ProxyConfig;
+  private readonly caWatches = new Map<string, () => void>();
 
   private constructor(private readonly opts: ProxyOptions) {
+    this.config = opts.config;
     this.resolver = new IdentityResolver(opts.keyport);
     this.audit = opts.audit === false ? undefined : new AuditLog(opts.dataDir);
     this.deps = {
@@ -78,6 +82,8 @@ export class ProxyService {
     }
     proxy.stops.push(watchRegistry(opts.dataDir, () => proxy.resolver.invalidate()));
     if (opts.configFile) proxy.stops.push(watchFile(opts.configFile, () => void proxy.reload()));
+    proxy.watchCaFiles();
+    proxy.stops.push(() => proxy.unwatchCaFiles());
     opts.onEvent?.({ type: 'status', url: proxy.statusUrl });
     return proxy;
   }
@@ -127,8 +133,11 @@ export class ProxyService {
     this.resolver.invalidate();
     const at = new Date().toISOString();
     try {
-      const next = this.opts.configFile ? await loadProxyConfigFile(this.opts.configFile) : await this.opts.loadConfig?.();
-      if (next) await this.apply(next);
+      // Without a file to read again, the running configuration is applied again (its CA files re-read).
+      const next = (this.opts.configFile ? await loadProxyConfigFile(this.opts.configFile) : await this.opts.loadConfig?.()) ?? this.config;
+      await this.apply(next);
+      this.config = next;
+      this.watchCaFiles();
       this.lastReload = { at, result: 'ok' };
       this.opts.onEvent?.({ type: 'reloaded', routes: this.routes.size });
     } catch (e) {
@@ -136,6 +145,25 @@ export class ProxyService {
       this.lastReload = { at, result: `${err.code}: ${err.message}` };
       this.opts.onEvent?.({ type: 'reload-failed', code: err.code, message: err.message });
     }
+  }
+
+  /**
+   * Watches every CA file the configuration names: a trust bundle rewritten by `keyport roots refresh`
+   * (root rotation) reaches new connections without a restart, as a reload.
+   */
+  private watchCaFiles(): void {
+    const files = new Set([...this.config.routes.flatMap((r) => r.ca ?? []), ...(this.config.httpProxy?.rules ?? []).flatMap((r) => r.ca ?? [])]);
+    for (const [file, stop] of this.caWatches) {
+      if (files.has(file)) continue;
+      stop();
+      this.caWatches.delete(file);
+    }
+    for (const file of files) if (!this.caWatches.has(file)) this.caWatches.set(file, watchFile(file, () => void this.reload()));
+  }
+
+  private unwatchCaFiles(): void {
+    for (const stop of this.caWatches.values()) stop();
+    this.caWatches.clear();
   }
 
   /** Every named identity must exist (a typo fails at start or refuses the reload, not each connection). */
