@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { KeyportError } from '../../shared/errors';
 import type { Keyport } from '../../core/app';
 import { RenewalScheduler, type SchedulerEvent } from '../../core/enroll/scheduler';
-import { startConfiguredProxy, PinVault } from '../../core/proxy';
+import { startConfiguredProxy, PinVault, type ProxyEvent } from '../../core/proxy';
 import { withKeyport, type GlobalOptions } from '../context';
 import { defaultDataDir } from '../data-dir';
 import { fail } from '../output';
 import { recover } from './enroll';
-import { describe, pinFallback } from './proxy';
+import { pinFallback } from './proxy';
 
 /** Something the daemon runs beside the scheduler and stops on SIGTERM. */
 interface Running {
@@ -16,7 +16,7 @@ interface Running {
 
 /** The routes saved in the data dir (`keyport routes`), hot-reloaded as `keyport proxy --config` is. */
 async function startProxyRoutes(keyport: Keyport, dataDir: string, vault: PinVault, log: (line: string) => void): Promise<Running | undefined> {
-  const proxy = await startConfiguredProxy(keyport, dataDir, { onEvent: (e) => log(`proxy ${describe(e)}`), onConnection: () => vault.touch() });
+  const proxy = await startConfiguredProxy(keyport, dataDir, { onEvent: (e) => log(`proxy-${eventLine(e)}`), onConnection: () => vault.touch() });
   return proxy && { stop: () => proxy.close() };
 }
 
@@ -83,7 +83,7 @@ async function runDaemon(k: Keyport, dataDir: string, vault: PinVault, o: { tick
 }
 
 /** `type key=value ...`: one line, greppable. */
-function eventLine(e: SchedulerEvent): string {
+function eventLine(e: SchedulerEvent | ProxyEvent): string {
   const { type, ...rest } = e;
   return `${type} ${Object.entries(rest).map(([key, v]) => `${key}=${JSON.stringify(v)}`).join(' ')}`.trim();
 }

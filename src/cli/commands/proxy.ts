@@ -64,8 +64,7 @@ export function pinFallback(opts: GlobalOptions): PinSource | undefined {
   return undefined;
 }
 
-/** One log line for a proxy event (the proxy's stderr, the daemon's stdout). */
-export function describe(e: ProxyEvent): string {
+function describe(e: ProxyEvent): string {
   switch (e.type) {
     case 'listening':
       return `route ${e.route}: listening on ${e.address} -> ${e.upstream}`;
