@@ -23,7 +23,7 @@ export interface RouteInput {
   idleTimeout?: number;
 }
 
-/** Live counters of one running route (the proxy's RouteStatsView). */
+/** Live counters of one running route or forward-proxy listener (src/core/proxy keeps them). */
 export interface RouteStats {
   route: string;
   listen: string;

@@ -1,21 +1,10 @@
+import type { RouteStats as RouteStatsShape } from '../../shared/app-views';
+
 /** How many handshake latencies are kept for the percentiles (the most recent ones). */
 const LATENCY_WINDOW = 1024;
 
-/** Live counters of one route or forward-proxy listener. */
-export interface RouteStatsView {
-  route: string;
-  listen: string;
-  upstream: string;
-  active: number;
-  total: number;
-  bytesUp: number;
-  bytesDown: number;
-  handshakesFull: number;
-  handshakesResumed: number;
-  handshakeMsP50: number | null;
-  handshakeMsP95: number | null;
-  errors: Record<string, number>;
-}
+/** Live counters of one route or forward-proxy listener (the shape the app's screens show). */
+export type RouteStatsView = RouteStatsShape;
 
 /** Counters for one route; every method is O(1) except the percentile read. */
 export class RouteStats {
