@@ -25,6 +25,7 @@ let report: {
   power: string[];
   appEvents: string[];
   errors: string[];
+  quits: number;
 };
 const p12Bytes = Buffer.from('not really a PKCS#12, only bytes to hand over');
 
@@ -90,14 +91,18 @@ describe('Electron main bundle', () => {
     expect(report.calls.missing).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
   });
 
-  it('shows a tray whose menu opens Keyport, says all is well on an empty registry, and quits', () => {
+  it('shows a tray whose menu opens Keyport, shows the proxy state, says all is well on an empty registry, and quits', () => {
     expect(report.tray).toEqual({
       tooltip: 'Keyport',
-      menu: ['Open Keyport', 'separator', 'All identities are valid', 'separator', 'Quit Keyport'],
+      menu: ['Open Keyport', 'separator', 'Proxy: stopped', 'Start routes', 'separator', 'All identities are valid', 'separator', 'Quit Keyport'],
     });
   });
 
-  it('locks tokens on screen lock and suspend, re-checks on resume, and takes opened files', () => {
+  it('quits cleanly: will-quit closes the core (routes, scheduler, token host), then quits, and the process exits', () => {
+    expect(report.quits).toBe(1);
+  });
+
+  it('locks tokens on screen lock and suspend, re-checks expiry and renewal on resume without an error, and takes opened files', () => {
     expect([...report.power].sort()).toEqual(['lock-screen', 'resume', 'suspend']);
     expect(report.appEvents).toEqual(expect.arrayContaining(['second-instance', 'open-file', 'will-quit']));
     expect(report.errors).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { identity } from '../../test/fixtures/memory-services';
 import type { IdentityView } from '../shared/identity';
-import { expiryNotices, expiryPhrase, needingAttention, trayMenuModel, trayTooltip } from './attention';
+import { expiryNotices, expiryPhrase, needingAttention, proxyPhrase, renewalNotification, trayMenuModel, trayTooltip } from './attention';
 
 const now = new Date('2026-06-01T12:00:00Z');
 const at = (id: string, status: IdentityView['status'], notAfter: string): IdentityView => ({ ...identity, id, label: id, status, notAfter });
@@ -50,5 +50,29 @@ describe('attention', () => {
     ]);
     expect(expiryNotices([soon, fine], shown, now)).toEqual([]);
     expect(expiryNotices([{ ...soon, status: 'expired' }], shown, now).map((n) => n.title)).toEqual(['soon has expired']);
+  });
+
+  it('shows the proxy state in the tray, with start or stop', () => {
+    const stats = (route: string, active: number) => ({ route, listen: '127.0.0.1:1', upstream: 'u:443', active, total: active, bytesUp: 0, bytesDown: 0, handshakesFull: 0, handshakesResumed: 0, handshakeMsP50: null, handshakeMsP95: null, errors: {} });
+    const running = { running: true, routes: [stats('a', 2), stats('b', 1)] };
+    expect(proxyPhrase(running)).toBe('Proxy: 2 routes running, 3 connections open');
+    expect(proxyPhrase({ running: true, routes: [stats('a', 1)] })).toBe('Proxy: 1 route running, 1 connection open');
+    expect(proxyPhrase({ running: false, routes: [] })).toBe('Proxy: stopped');
+    expect(trayMenuModel([fine], now, 8, running).slice(2, 5)).toEqual([
+      { kind: 'info', label: 'Proxy: 2 routes running, 3 connections open' },
+      { kind: 'proxy', label: 'Stop routes', action: 'stop' },
+      { kind: 'separator' },
+    ]);
+    expect(trayMenuModel([fine], now, 8, { running: false, routes: [] })[3]).toEqual({ kind: 'proxy', label: 'Start routes', action: 'start' });
+    expect(trayTooltip([soon], running)).toBe('Keyport — 1 identity needs attention\nProxy: 2 routes running, 3 connections open');
+    expect(trayTooltip([], { running: false, routes: [] })).toBe('Keyport');
+  });
+
+  it('turns failed renewals and needed re-enrollments into notices, nothing else', () => {
+    const failed = renewalNotification({ type: 'renew-failed', id: 'x', code: 'KEYPORT_ENROLL_CA_UNREACHABLE', message: 'Cannot reach the CA at https://ca:9000.', failures: 2, retryAt: '2026-06-01T12:01:00Z' }, 'api');
+    expect(failed).toMatchObject({ key: 'x:renew-failed:2', id: 'x', title: 'Renewing api failed', body: expect.stringMatching(/^Cannot reach the CA at https:\/\/ca:9000\. Keyport retries at /) });
+    expect(renewalNotification({ type: 'needs-reenroll', id: 'x', notAfter: '', message: 'Enroll it again.' }, 'api')).toEqual({ key: 'x:reenroll', id: 'x', title: 'api needs a new enrollment', body: 'Enroll it again.' });
+    expect(renewalNotification({ type: 'renewed', id: 'x', serial: '2', previousSerial: '1', notAfter: '', rekeyed: false }, 'api')).toBeUndefined();
+    expect(renewalNotification({ type: 'clock-jump', seconds: 3600 }, 'api')).toBeUndefined();
   });
 });

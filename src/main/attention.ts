@@ -2,6 +2,7 @@
  * Which identities need the user's attention, as the tray menu and desktop notifications show
  * them. Electron-free so it is unit-tested.
  */
+import type { ProxyStatsEvent, RenewalNotice } from '../shared/app-views';
 import type { IdentityView } from '../shared/identity';
 
 /** One entry of the tray menu; the tray turns it into an Electron MenuItem. */
@@ -9,6 +10,7 @@ export type TrayItem =
   | { kind: 'open'; label: string }
   | { kind: 'identity'; label: string; id: string }
   | { kind: 'info'; label: string }
+  | { kind: 'proxy'; label: string; action: 'start' | 'stop' }
   | { kind: 'separator' }
   | { kind: 'quit'; label: string };
 
@@ -38,10 +40,26 @@ export function expiryPhrase(notAfter: string, now = new Date()): string {
   return days === 0 ? 'expires today' : `expires in ${count}`;
 }
 
-/** The tray menu: open, the identities needing attention (at most `max`), quit. */
-export function trayMenuModel(identities: IdentityView[], now = new Date(), max = 8): TrayItem[] {
+/** "Proxy: 2 routes running, 3 connections open", or that it is stopped. */
+export function proxyPhrase(proxy: ProxyStatsEvent): string {
+  if (!proxy.running) return 'Proxy: stopped';
+  const routes = proxy.routes.length + (proxy.httpProxy ? 1 : 0);
+  const open = [...proxy.routes, ...(proxy.httpProxy ? [proxy.httpProxy] : [])].reduce((n, r) => n + r.active, 0);
+  return `Proxy: ${routes} route${routes === 1 ? '' : 's'} running, ${open} connection${open === 1 ? '' : 's'} open`;
+}
+
+/**
+ * The tray menu: open, the proxy's state with start/stop (when known), the identities needing
+ * attention (at most `max`), quit.
+ */
+export function trayMenuModel(identities: IdentityView[], now = new Date(), max = 8, proxy?: ProxyStatsEvent): TrayItem[] {
   const attention = needingAttention(identities);
   const items: TrayItem[] = [{ kind: 'open', label: 'Open Keyport' }, { kind: 'separator' }];
+  if (proxy) {
+    items.push({ kind: 'info', label: proxyPhrase(proxy) });
+    items.push(proxy.running ? { kind: 'proxy', label: 'Stop routes', action: 'stop' } : { kind: 'proxy', label: 'Start routes', action: 'start' });
+    items.push({ kind: 'separator' });
+  }
   if (attention.length === 0) items.push({ kind: 'info', label: 'All identities are valid' });
   for (const i of attention.slice(0, max)) items.push({ kind: 'identity', id: i.id, label: `${i.label} — ${expiryPhrase(i.notAfter, now)}` });
   if (attention.length > max) items.push({ kind: 'info', label: `and ${attention.length - max} more…` });
@@ -49,10 +67,31 @@ export function trayMenuModel(identities: IdentityView[], now = new Date(), max 
   return items;
 }
 
-/** The tray's tooltip: a count of what needs attention. */
-export function trayTooltip(identities: IdentityView[]): string {
+/** The tray's tooltip: a count of what needs attention, and the proxy's state while it runs. */
+export function trayTooltip(identities: IdentityView[], proxy?: ProxyStatsEvent): string {
   const n = needingAttention(identities).length;
-  return n === 0 ? 'Keyport' : `Keyport — ${n} identit${n === 1 ? 'y needs' : 'ies need'} attention`;
+  const base = n === 0 ? 'Keyport' : `Keyport — ${n} identit${n === 1 ? 'y needs' : 'ies need'} attention`;
+  return proxy?.running ? `${base}\n${proxyPhrase(proxy)}` : base;
+}
+
+/**
+ * The desktop notification for a scheduler notice that needs the user: a renewal that failed (it
+ * retries by itself, but the user may need to fix the CA or the network) and an identity that can
+ * only be enrolled again. `label` names the identity. Other notices are for the log and the page.
+ */
+export function renewalNotification(notice: RenewalNotice, label: string): Notice | undefined {
+  if (notice.type === 'renew-failed') {
+    return {
+      key: `${notice.id}:renew-failed:${notice.failures}`,
+      id: notice.id,
+      title: `Renewing ${label} failed`,
+      body: `${notice.message} Keyport retries at ${new Date(notice.retryAt).toLocaleTimeString()}.`,
+    };
+  }
+  if (notice.type === 'needs-reenroll') {
+    return { key: `${notice.id}:reenroll`, id: notice.id, title: `${label} needs a new enrollment`, body: notice.message };
+  }
+  return undefined;
 }
 
 /**

@@ -6,14 +6,14 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import type { AppServices } from '../core/app-services';
 import { toKeyportError } from '../shared/errors';
-import { createEventHub } from '../shared/events';
+import { createEventHub, type EventHub } from '../shared/events';
 import { registerIpc } from './ipc';
 import { Notifier } from './notifications';
 import { openableArgs, readOpenedFile } from './opened-files';
 import { watchPower } from './power';
 import { registerRendererScheme, serveRenderer } from './protocol';
 import { startServices } from './services';
-import { createTray } from './tray';
+import { createTray, type AppTray } from './tray';
 import { createMainWindow, hardenSession, hardenWebContents } from './window';
 
 /** How long quitting waits for the core to close its token sessions. */
@@ -82,7 +82,8 @@ function run(): void {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) showWindow();
   });
-  // Close the core (watchers, PIN requests, token host) before exiting, but never hang on it.
+  // Close the core before exiting, but never hang on it: the proxy routes and the renewal scheduler
+  // stop first (they sign with token keys), then the watchers, PIN requests and the token host.
   let closed = false;
   app.on('will-quit', (event) => {
     if (closed) return;
@@ -99,11 +100,15 @@ function run(): void {
     registerIpc(services, events);
     showWindow();
     const notifier = new Notifier(async () => (await (await services).getSettings()).notifications, showWindow);
-    const tray = createTray({ show: showWindow, quit: () => app.quit() });
+    const tray = createTray({
+      show: showWindow,
+      proxy: (action) => void services.then((ready) => (action === 'start' ? ready.startRoutes() : ready.stopRoutes())).catch(logError),
+      quit: () => app.quit(),
+    });
     app.once('will-quit', () => tray.destroy());
     const refreshAttention = async () => {
       const identities = await (await services).listIdentities();
-      tray.update(identities);
+      tray.update({ identities });
       await notifier.identities(identities);
     };
     const refresh = () => void refreshAttention().catch(logError);
@@ -111,10 +116,39 @@ function run(): void {
     events.subscribe('identities.changed', refresh);
     setInterval(refresh, ATTENTION_REFRESH_MS).unref();
     events.subscribe('pin.required', (request) => void notifier.pinRequired(request, mainWindow?.isFocused() ?? false).catch(logError));
-    // Renewal (not merged yet) adds its catch-up check to `resume` here.
-    watchPower({ lock: async () => (await services).lockTokens(), resume: refreshAttention }, logError);
+    wireBackground(services, events, tray, notifier, logError);
+    watchPower(
+      {
+        lock: async () => (await services).lockTokens(),
+        resume: async () => {
+          await (await services).renewal.check();
+          await refreshAttention();
+        },
+      },
+      logError,
+    );
     void openFiles(openableArgs(process.argv.slice(app.isPackaged ? 1 : 2)));
   });
+}
+
+/**
+ * What runs beside the window, as in `keyport daemon`: the renewal scheduler and the saved proxy
+ * routes. The tray follows the proxy's state; a failed renewal or one that needs a new enrollment
+ * becomes a desktop notification.
+ */
+function wireBackground(services: Promise<AppServices>, events: EventHub, tray: AppTray, notifier: Notifier, logError: (e: unknown) => void): void {
+  const showRoutes = async () => {
+    const overview = await (await services).listRoutes();
+    tray.update({ proxy: { running: overview.running, routes: overview.routes.flatMap((r) => (r.stats ? [r.stats] : [])), ...(overview.httpProxy ? { httpProxy: overview.httpProxy } : {}) } });
+  };
+  events.subscribe('routes.changed', () => void showRoutes().catch(logError));
+  events.subscribe('proxy.stats', (proxy) => tray.update({ proxy }));
+  events.subscribe('renewal.notice', (notice) => {
+    if (!('id' in notice)) return;
+    const label = services.then((ready) => ready.listIdentities()).then((all) => all.find((i) => i.id === notice.id)?.label ?? notice.id);
+    void label.then((name) => notifier.renewal(notice, name)).catch(logError);
+  });
+  void services.then((ready) => ready.startBackground()).then(showRoutes).catch(logError);
 }
 
 async function closeWithin(services: Promise<AppServices>, ms: number): Promise<void> {

@@ -1,9 +1,13 @@
 import { Notification } from 'electron';
+import type { RenewalNotice } from '../shared/app-views';
 import type { IdentityView } from '../shared/identity';
 import type { PinRequest } from '../shared/views';
-import { expiryNotices } from './attention';
+import { expiryNotices, renewalNotification } from './attention';
 
-/** Desktop notifications: identities turning expiring or expired, and a token waiting for its PIN. */
+/**
+ * Desktop notifications: identities turning expiring or expired, a renewal that failed or needs a
+ * new enrollment, and a token waiting for its PIN.
+ */
 export class Notifier {
   private readonly shown = new Set<string>();
 
@@ -18,6 +22,14 @@ export class Notifier {
     const notices = expiryNotices(identities, this.shown);
     if (notices.length === 0 || !(await this.allowed())) return;
     for (const notice of notices) this.post(notice.title, notice.body, () => this.show(notice.id));
+  }
+
+  /** The renewal scheduler's failures (`renewal.notice`); `label` names the identity. */
+  async renewal(notice: RenewalNotice, label: string): Promise<void> {
+    const n = renewalNotification(notice, label);
+    if (!n || this.shown.has(n.key) || !(await this.allowed())) return;
+    this.shown.add(n.key);
+    this.post(n.title, n.body, () => this.show(n.id));
   }
 
   /** A token needs its PIN; only when the window is not in front (it shows the dialog itself). */

@@ -4,7 +4,7 @@ import { powerMonitor } from 'electron';
 export interface PowerHooks {
   /** Screen lock and suspend: end every token login (the "PIN cache"). */
   lock(): Promise<void>;
-  /** Resume from sleep: time jumped, so re-check expiry (and renewal, once that service is merged). */
+  /** Resume from sleep: time jumped, so re-check expiry and run the renewal scheduler's catch-up now. */
   resume(): Promise<void>;
 }
 

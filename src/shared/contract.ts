@@ -358,6 +358,8 @@ export interface ContractEvents {
   'renewal.changed': { id?: string };
   /** What the scheduler has to say (renewed, failed, needs re-enroll, expiring...). */
   'renewal.notice': RenewalNotice;
+  /** New audit entries were written (by this app's routes or another Keyport process); reload `audit.list`. */
+  'audit.changed': Record<string, never>;
 }
 
 /** Every event name, at run time (the preload builds one subscription helper per name). */
@@ -375,6 +377,7 @@ export const eventNames = [
   'proxy.stats',
   'renewal.changed',
   'renewal.notice',
+  'audit.changed',
 ] as const satisfies readonly (keyof ContractEvents)[];
 
 /** Every event name of the contract. */

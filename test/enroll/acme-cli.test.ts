@@ -1,8 +1,8 @@
 /**
  * `keyport enroll acme` against a real pebble on loopback (http-01 served by Keyport, dns-01 through
- * pebble-challtestsrv's DNS), into the keychain (gnome-keyring) and SoftHSM: what is stored, what a
- * failure leaves (nothing: registry byte-identical, no key left in the store), and that no private
- * key reaches the data dir.
+ * pebble-challtestsrv's DNS), into the keychain (gnome-keyring) and SoftHSM: what is stored, that the
+ * identity works against an mTLS server, what a failure leaves (nothing: the registry as it was, no
+ * key left in the store), and that no private key (identity or account) reaches the data dir.
  */
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';

@@ -1,7 +1,8 @@
 /**
  * Bad input and refusals of enrollment and renewal: one sentence with a stable code and exit code,
  * and nothing stored (no identity, no journal entry, no trust bundle) — a bad token file, a token
- * step-ca refuses (already used), an identity without renewal settings; and an identity renewed by
+ * step-ca refuses (already used), an identity without renewal settings, `renewal set` for an identity
+ * another CA issued; and an identity renewed by
  * hand (`renewal set --manual`) only gets reminders from the daemon. Also a crash just after a keychain
  * key is made: the journal knew its id, so the next start deletes it.
  */
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keychainBackend, type Backend } from '../identity/backends';
 import { requireBackend } from '../testbed/backend';
+import { createTestCa } from '../testbed/ca';
 import { tempDir, type TempDir } from '../testbed/proc';
 import { STEP_CA_HINT, STEP_CA_PROBE } from '../testbed/step-ca';
 import { cli, json, startDaemon, startEnrollBed, type EnrollBed } from './bed';
@@ -86,7 +88,19 @@ describe.skipIf(missing)('enrollment refusals and manual renewal', () => {
     const issued = await bed.ca.issueClient({ cn: 'manual.example', ec: true, days: 1 });
     const { id } = await json(b, data.path, ['import', issued.chainFile, '--key', issued.keyFile]);
     expect(await refused(['renew', id, '--json'], 'KEYPORT_RENEWAL_NOT_CONFIGURED', 3)).toMatch(/keyport renewal set/);
+    const other = await createTestCa({ ec: true });
+    try {
+      const foreign = await other.issueClient({ cn: 'foreign.example', ec: true });
+      const { id: foreignId } = await json(b, data.path, ['import', foreign.chainFile, '--key', foreign.keyFile]);
+      const setArgs = ['renewal', 'set', foreignId, '--step-ca', bed.stepCa.url, '--root', bed.ca.rootFile, '--json'];
+      expect(await refused(setArgs, 'KEYPORT_ENROLL_CHAIN_INVALID', 1)).toMatch(/not issued under the roots of/);
+    } finally {
+      await other.stop();
+    }
     await json(b, data.path, ['renewal', 'set', id, '--manual', '--notify-before', '7d,2d,1h']);
+    const show = await cli(b, data.path, ['renewal', 'show', id]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/manual, renew at 66% .*\n.*next run none \(reminders only\)/);
     const daemon = await startDaemon(b, data.path);
     try {
       const [line] = await daemon.waitFor('expiring', { id });

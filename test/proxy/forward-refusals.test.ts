@@ -145,7 +145,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect((await fs.stat(path.join(data.path, 'audit.log'))).mode & 0o777).toBe(0o600);
   });
 
-  it('refuses a non-loopback listener and a used port in one sentence, exit non-zero', async () => {
+  it('refuses a non-loopback listener, a used port and an unknown identity in one sentence, exit non-zero', async () => {
     const route = (listen: string) => `${listen}=127.0.0.1:${nginx.port},identity=${id}`;
     const wide = await cli(['proxy', '--route', route(`0.0.0.0:${await freePort()}`)]);
     expect(wide.code).not.toBe(0);
@@ -154,6 +154,9 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     const busy = await cli(['proxy', '--route', route(`127.0.0.1:${routePort}`)]);
     expect(busy.code).toBe(5);
     expect(busy.stderr.trim()).toBe(`keyport: Cannot listen on 127.0.0.1:${routePort} for route 127.0.0.1:${routePort}: the port is already in use; stop what uses it or pick another port. [KEYPORT_PROXY_PORT_IN_USE]`);
+    const typo = await cli(['proxy', '--route', `127.0.0.1:${await freePort()}=127.0.0.1:${nginx.port},identity=no-such-identity`]);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr.trim()).toBe('keyport: No identity "no-such-identity"; `keyport list` shows what there is. [KEYPORT_NOT_FOUND]');
     const nothing = await cli(['proxy']);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/Nothing to proxy/);

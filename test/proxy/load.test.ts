@@ -68,6 +68,7 @@ describe.skipIf(missing)('keyport proxy under load', () => {
     } finally {
       for (const a of agents) a.destroy();
     }
+    console.log(`keyport proxy peak RSS after 10 000 requests on 200 connections: ${(await peakRssMb(proxy.proc.pid)).toFixed(1)} MB`);
     const web = await routeStatus(proxy, 'web');
     expect(web.total).toBe(200);
     expect(web.errors).toEqual({});

@@ -6,13 +6,14 @@
  * its session as an audit entry; "renew now" gets a new serial from step-ca; bad routes are refused
  * in one sentence and leave the saved routes as they were.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enroll, startEnrollBed, startNginx, type EnrollBed } from '../enroll/bed';
 import { keychainBackend, type Backend } from '../identity/backends';
 import { curl } from '../proxy/helpers';
 import { requireBackend } from '../testbed/backend';
+import { runCli } from '../testbed/cli';
 import { freePort, tempDir, type TempDir } from '../testbed/proc';
 import { STEP_CA_HINT, STEP_CA_PROBE } from '../testbed/step-ca';
 import { NGINX_WHOAMI_PATH, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
@@ -54,7 +55,7 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const from = serve.events.length;
     const route = { name: 'web', listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${nginx.port}`, identity: id, ca: [rootFile], servername: 'localhost' };
     const added = await serve.call('routes.add', { route });
-    expect(added, JSON.stringify(added.error)).toMatchObject({ ok: true, value: { running: false, routes: [{ name: 'web', listen: `127.0.0.1:${port}`, identity: id, ca: [path.join(data.path, 'route-ca', 'web.pem')] }] } });
+    expect(added, JSON.stringify(added.error)).toMatchObject({ ok: true, value: { running: false, routes: [{ name: 'web', listen: `127.0.0.1:${port}`, identity: id, ca: [expect.stringMatching(new RegExp(`^${path.join(data.path, 'route-ca', 'web-')}[0-9a-f]{8}\\.pem$`))] }] } });
     await serve.waitForEvent('routes.changed', undefined, { from });
     expect(await readFile(path.join(data.path, 'proxy.yaml'), 'utf8')).toContain(`upstream: 127.0.0.1:${nginx.port}`);
 
@@ -69,6 +70,7 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const listed = await serve.call('routes.list');
     expect(listed.value).toMatchObject({ running: true, routes: [{ name: 'web', stats: { total: 1, upstream: `127.0.0.1:${nginx.port}` } }] });
 
+    await serve.waitForEvent('audit.changed', undefined, { from, timeoutMs: 5000 });
     const audit = await waitForAudit();
     expect(audit[0]).toMatchObject({ route: 'web', identity: id, upstream: `127.0.0.1:${nginx.port}`, result: 'ok' });
     expect((await serve.call('audit.list', { route: 'other' })).value).toEqual([]);
@@ -79,7 +81,7 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     expect((await curl([`http://127.0.0.1:${port}/`], 3000)).code).not.toBe(0);
   });
 
-  it('refuses a route that cannot work in one sentence and keeps the saved routes as they were', async () => {
+  it('edits a running route; refuses one that cannot work in one sentence, keeping the saved routes as they were', async () => {
     const before = (await serve.call('routes.list')).value;
     const base = { name: 'bad', upstream: `127.0.0.1:${nginx.port}`, identity: id };
     const open = await serve.call('routes.add', { route: { ...base, listen: '0.0.0.0:7443' } });
@@ -93,9 +95,22 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     expect(taken).toMatchObject({ ok: false, error: { code: 'KEYPORT_PROXY_PORT_IN_USE' } });
     expect((await serve.call('routes.list')).value).toMatchObject({ running: true, routes: (before as { routes: unknown[] }).routes.map(() => expect.anything()) });
     expect(((await serve.call('routes.list')).value as { routes: Array<{ name: string }> }).routes.map((x) => x.name)).toEqual(['web']);
+    // Edited while running: the new address listens at once, with the old CA file kept out of the request.
+    const moved = await freePort();
+    const edited = await serve.call('routes.update', { name: 'web', route: { name: 'web', listen: `127.0.0.1:${moved}`, upstream: `127.0.0.1:${nginx.port}`, identity: id, ca: [rootFile], servername: 'localhost' } });
+    expect(edited, JSON.stringify(edited.error)).toMatchObject({ ok: true, value: { running: true, routes: [{ name: 'web', listen: `127.0.0.1:${moved}` }] } });
+    const through = await curl([`http://127.0.0.1:${moved}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost']);
+    expect(through.code, through.stderr).toBe(0);
+    const refused = await serve.call('routes.update', { name: 'web', route: { name: 'web', listen: `127.0.0.1:${serve.port}`, upstream: `127.0.0.1:${nginx.port}`, identity: id } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'KEYPORT_PROXY_PORT_IN_USE' } });
+    expect((await serve.call('routes.list')).value).toMatchObject({ routes: [{ name: 'web', listen: `127.0.0.1:${moved}` }] });
+    expect((await curl([`http://127.0.0.1:${moved}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost'])).code, 'the old route listens again').toBe(0);
+    expect(await serve.call('routes.update', { name: 'nope', route: { ...base, name: 'nope', listen: '127.0.0.1:0' } })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
+    expect(await readdir(path.join(data.path, 'route-ca')), 'one CA file: the edit replaced it, the refusals left none').toHaveLength(1);
     const removed = await serve.call('routes.remove', { name: 'web' });
     expect(removed).toMatchObject({ ok: true, value: { routes: [] } });
     expect(await serve.call('routes.remove', { name: 'web' })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
+    expect(await readdir(path.join(data.path, 'route-ca')), 'its CA file went with it').toEqual([]);
     await serve.call('routes.stop');
   });
 
@@ -110,9 +125,18 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const serial = (renewed.value as { serial: string }).serial;
     expect(serial).not.toBe(before);
     await serve.waitForEvent('renewal.changed', (d: { id?: string }) => d.id === id, { from });
+    // A renewal by the CLI in another process is announced too (the registry is watched). First the
+    // watch's echo of the renewal above, so it cannot pass for the CLI's.
+    await serve.waitForEvent('renewal.changed', (d: { id?: string }) => d.id === undefined, { from });
+    await new Promise((r) => setTimeout(r, 300));
+    const cliFrom = serve.events.length;
+    const byCli = await runCli(['renew', id, '--json'], { dataDir: data.path, env: keychain.env });
+    expect(byCli.code, byCli.stderr).toBe(0);
+    await serve.waitForEvent('renewal.changed', undefined, { from: cliFrom, timeoutMs: 5000 });
+    const afterCli = JSON.parse(byCli.stdout) as { serial: string };
     await serve.waitForEvent('identities.changed', (d: { id?: string }) => d.id === id, { from });
-    expect(((await serve.call('identities.show', { id })).value as { serial: string }).serial).toBe(serial);
-    expect((await serve.call('renewal.show', { id })).value).toMatchObject({ history: [{ serial: before, reason: 'renew' }] });
+    expect(((await serve.call('identities.show', { id })).value as { serial: string }).serial).toBe(afterCli.serial);
+    expect((await serve.call('renewal.show', { id })).value).toMatchObject({ history: [{ serial: before, reason: 'renew' }, { serial, reason: 'renew' }] });
 
     const roots = await serve.call('renewal.refreshRoots');
     expect(roots).toMatchObject({ ok: true, value: [{ caUrl: bed.stepCa.url, roots: 1, added: 0, removed: 0 }] });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { KeyportError } from '../../shared/errors';
 import type { Keyport } from '../../core/app';
 import { RenewalScheduler, type SchedulerEvent } from '../../core/enroll/scheduler';
+import { startConfiguredProxy, type ProxyEvent } from '../../core/proxy';
 import { withKeyport } from '../context';
 import { fail } from '../output';
 import { recover } from './enroll';
@@ -12,12 +13,18 @@ interface Running {
 }
 
 /**
- * PROXY ENTRY — the single call site for the proxy's routes (branch `proxy`): the lead replaces this
- * body with the proxy's entry that runs the data dir's routes (hot-reloaded on registry and trust
- * bundle changes), e.g. `return runDataDirRoutes({ keyport, log })`.
+ * The routes saved in the data dir (proxy.yaml, `keyport routes`), through the proxy's entry point:
+ * hot-reloaded when the file or the registry changes; one log line per proxy event. Undefined when
+ * nothing is saved.
  */
-async function startProxyRoutes(_keyport: Keyport, _log: (line: string) => void): Promise<Running | undefined> {
-  return undefined;
+async function startProxyRoutes(keyport: Keyport, log: (line: string) => void): Promise<Running | undefined> {
+  const proxy = await startConfiguredProxy(keyport, keyport.registry.dataDir, {
+    onEvent: (e: ProxyEvent) => {
+      const { type, ...rest } = e;
+      log(`proxy-${type} ${Object.entries(rest).map(([key, v]) => `${key}=${JSON.stringify(v)}`).join(' ')}`.trim());
+    },
+  });
+  return proxy && { stop: () => proxy.close() };
 }
 
 /** `keyport daemon`: the renewal scheduler and the proxy routes, headless, one log line per event. */

@@ -3,7 +3,7 @@ import { KeyportError } from '../../shared/errors';
 import type { Keyport } from '../../core/app';
 import { readInputFile } from '../../core/input-file';
 import { KeyAlgorithms, type KeyAlgorithm } from '../../core/keystores/types';
-import { renewalView } from '../../core/enroll/renewal-view';
+import { renewalView, type RenewalView } from '../../core/enroll/renewal-view';
 import { action } from '../action';
 import { print } from '../output';
 import { readSecretFile } from '../secrets';
@@ -89,7 +89,7 @@ export function registerEnrollmentCommands(program: Command): void {
     .action(
       action<{ json?: boolean }>(async ([id], o, k) => {
         const view = renewalView(await k.record(id!));
-        print(view, o.json === true, () => `${JSON.stringify(view, null, 2)}\n`);
+        print(view, o.json === true, () => renewalText(view));
       }),
     );
 
@@ -114,6 +114,18 @@ export function registerEnrollmentCommands(program: Command): void {
 /** Finishes or undoes a key operation a crash interrupted (see core/enroll/journal.ts). */
 export async function recover(k: Keyport): Promise<void> {
   for (const line of await k.enrollment.journal.recover()) process.stderr.write(`keyport: ${line}\n`);
+}
+
+function renewalText(v: RenewalView): string {
+  const from = v.provider.kind === 'step-ca' ? ` (${v.provider.caUrl})` : v.provider.kind === 'acme' ? ` (${v.provider.directory})` : '';
+  const last = v.state.lastError ? `failed: ${v.state.lastError.message}` : v.state.lastSuccessAt ? `renewed at ${v.state.lastSuccessAt}` : 'none yet';
+  const lines = [
+    `${v.id} "${v.label}": ${v.provider.kind}${from}, renew at ${Math.round(v.at * 100)}% of the lifetime${v.rekey ? ' with a new key' : ''}`,
+    `valid until ${v.notAfter}; next run ${v.state.needsReenroll ? 'never: needs re-enroll' : (v.nextRunAt ?? 'none (reminders only)')}`,
+    `last result: ${last}${v.state.failures ? ` (${v.state.failures} failures in a row)` : ''}`,
+    ...v.history.map((h) => `previous: serial ${h.serial}, valid until ${h.notAfter}, replaced ${h.retiredAt} (${h.reason})`),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };

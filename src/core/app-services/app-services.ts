@@ -8,7 +8,9 @@ import type { AuditEntryView, ProxyOverview, RenewalInfo, RenewalOutcome, RootsR
 import type { EventHub } from '../../shared/events';
 import type { IdentityView, TokenModuleView } from '../../shared/identity';
 import type { ConnectionReport, EndpointView, ExportedFile, FilePayload, PendingKeyView, Settings } from '../../shared/views';
+import path from 'node:path';
 import { Keyport, type KeyportOptions } from '../app';
+import { AUDIT_FILE } from '../audit';
 import { readIdentitySource } from '../identities/import-source';
 import { keyStoreView } from '../identities/view';
 import { watchRegistry } from '../identities/watch';
@@ -76,7 +78,15 @@ export class AppServices implements KeyportServices {
       await this.keyport.logoutAll();
       events.emit('tokens.changed', {});
     }, onError);
-    this.stopWatches.push(watchRegistry(options.dataDir, () => events.emit('identities.changed', { change: 'updated' })));
+    // The registry holds renewal settings and state too (`keyport renew`, `renewal set`, a daemon).
+    this.stopWatches.push(
+      watchRegistry(options.dataDir, () => {
+        events.emit('identities.changed', { change: 'updated' });
+        events.emit('renewal.changed', {});
+      }),
+    );
+    // Sessions of routes run here or by `keyport daemon`/`keyport proxy` on this data dir.
+    this.stopWatches.push(watchFile(path.join(options.dataDir, AUDIT_FILE), () => events.emit('audit.changed', {})));
     // `keyport endpoints add` and `keyport test NAME` in another process change this file too.
     this.stopWatches.push(watchFile(this.endpoints.file, () => events.emit('endpoints.changed', {})));
     if (this.keyport.modules.length > 0) {

@@ -2,6 +2,7 @@
  * The Proxy screen's routes as the proxy stores them (proxy.yaml in the data dir) and back:
  * CA files arrive as bytes and are kept as PEM files in the data dir, since the page never names a path.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RouteInput, RouteStats, RouteView } from '../../shared/app-views';
@@ -20,10 +21,11 @@ export function routeCaDir(dataDir: string): string {
 
 /**
  * Checks a route from the page and turns it into the proxy's form; its CA certificates are written
- * to `route-ca/<name>.pem` only once everything else is valid.
+ * to a new `route-ca/<name>-<random>.pem` only once everything else is valid (a new file each time,
+ * so a refused edit never changes what the saved route trusts; see removeRouteCaFiles).
  */
 export async function routeConfig(dataDir: string, input: RouteInput): Promise<RouteConfig> {
-  const caFile = path.join(routeCaDir(dataDir), `${input.name}.pem`);
+  const caFile = path.join(routeCaDir(dataDir), `${input.name}-${randomBytes(4).toString('hex')}.pem`);
   const parsed = RouteSchema.safeParse({
     name: input.name,
     listen: input.listen,
@@ -43,6 +45,12 @@ export async function routeConfig(dataDir: string, input: RouteInput): Promise<R
     await writeFileAtomic(caFile, certs.map((c) => encodePem('CERTIFICATE', c)).join(''));
   }
   return parsed.data;
+}
+
+/** Deletes the CA files this module wrote for `route` (never a file the user named in proxy.yaml). */
+export async function removeRouteCaFiles(dataDir: string, route: RouteConfig): Promise<void> {
+  const ours = (route.ca ?? []).filter((f) => path.dirname(f) === routeCaDir(dataDir));
+  await Promise.all(ours.map((f) => fs.rm(f, { force: true })));
 }
 
 /** A saved route as the page shows it, with its live counters when running. */

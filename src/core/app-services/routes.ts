@@ -9,7 +9,7 @@ import type { EventHub } from '../../shared/events';
 import type { Keyport } from '../app';
 import { addSavedRoute, loadSavedRoutes, removeSavedRoute, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
 import { watchFile } from '../watch-file';
-import { routeConfig, routeName, routeView } from './route-config';
+import { removeRouteCaFiles, routeConfig, routeName, routeView } from './route-config';
 
 /** How often the counters are looked at while someone listens to `proxy.stats`. */
 export const PROXY_STATS_MS = 1000;
@@ -59,8 +59,13 @@ export class RoutesController {
   add(input: RouteInput): Promise<ProxyOverview> {
     return this.serial(async () => {
       const route = await routeConfig(this.dataDir, input);
-      await addSavedRoute(this.dataDir, route);
-      await this.applyOrUndo(() => removeSavedRoute(this.dataDir, input.name));
+      try {
+        await addSavedRoute(this.dataDir, route);
+        await this.applyOrUndo(() => removeSavedRoute(this.dataDir, input.name));
+      } catch (e) {
+        await removeRouteCaFiles(this.dataDir, route);
+        throw e;
+      }
       return this.list();
     });
   }
@@ -70,16 +75,25 @@ export class RoutesController {
     return this.serial(async () => {
       const old = await this.saved(name);
       const route = await routeConfig(this.dataDir, input);
-      await removeSavedRoute(this.dataDir, name);
-      const restore = () => addSavedRoute(this.dataDir, old);
-      await addSavedRoute(this.dataDir, route).catch(async (e: unknown) => {
-        await restore();
+      try {
+        await removeSavedRoute(this.dataDir, name);
+        // A running route keeps its listener while its name stays (the proxy updates it in place), so
+        // the old one is stopped first: the new settings may name another address.
+        if (this.proxy) await this.reload(false);
+        const restore = () => addSavedRoute(this.dataDir, old);
+        await addSavedRoute(this.dataDir, route).catch(async (e: unknown) => {
+          await restore();
+          throw e;
+        });
+        await this.applyOrUndo(async () => {
+          await removeSavedRoute(this.dataDir, input.name);
+          await restore();
+        });
+      } catch (e) {
+        await removeRouteCaFiles(this.dataDir, route);
         throw e;
-      });
-      await this.applyOrUndo(async () => {
-        await removeSavedRoute(this.dataDir, input.name);
-        await restore();
-      });
+      }
+      await removeRouteCaFiles(this.dataDir, old);
       return this.list();
     });
   }
@@ -87,8 +101,10 @@ export class RoutesController {
   /** Removes a saved route; its open connections end when it stops listening. */
   remove(name: string): Promise<ProxyOverview> {
     return this.serial(async () => {
+      const old = await this.saved(name);
       await removeSavedRoute(this.dataDir, name);
       await this.apply();
+      await removeRouteCaFiles(this.dataDir, old);
       return this.list();
     });
   }

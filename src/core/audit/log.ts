@@ -47,10 +47,10 @@ export class AuditLog {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.join('');
+      const lines = this.queue;
       this.queue = [];
       try {
-        await this.write(batch);
+        await this.write(lines);
       } catch (e) {
         if (!this.warned) process.stderr.write(`keyport: cannot write the audit log ${this.file}: ${(e as Error).message}\n`);
         this.warned = true;
@@ -58,12 +58,27 @@ export class AuditLog {
     }
   }
 
-  private async write(batch: string): Promise<void> {
+  /** Appends the lines in as few writes as the size limit allows, rotating in between. */
+  private async write(lines: string[]): Promise<void> {
     this.size ??= await fs.stat(this.file).then((s) => s.size, () => 0);
-    if (this.size > 0 && this.size + batch.length > this.maxBytes) await this.rotate();
     await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    await fs.appendFile(this.file, batch, { mode: 0o600 });
-    this.size += Buffer.byteLength(batch);
+    let chunk = '';
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line);
+      if (this.size + Buffer.byteLength(chunk) + bytes > this.maxBytes && this.size + chunk.length > 0) {
+        await this.appendChunk(chunk);
+        chunk = '';
+        if (this.size > 0) await this.rotate();
+      }
+      chunk += line;
+    }
+    await this.appendChunk(chunk);
+  }
+
+  private async appendChunk(chunk: string): Promise<void> {
+    if (!chunk) return;
+    await fs.appendFile(this.file, chunk, { mode: 0o600 });
+    this.size = (this.size ?? 0) + Buffer.byteLength(chunk);
   }
 
   private async rotate(): Promise<void> {

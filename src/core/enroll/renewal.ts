@@ -8,10 +8,10 @@ import type { KeyAlgorithm, KeyRef } from '../keystores/types';
 import { parseCertificate } from '../pki/certificate';
 import { readCertificates } from '../pki/pem';
 import { checkIssued } from './check-issued';
-import { refreshRoots, type RootsReport } from './roots';
+import { chainsTo, refreshRoots, type RootsReport } from './roots';
 import { wallClock, type Clock } from './clock';
 import { crashPoint } from './crash-point';
-import { KeyJournal } from './journal';
+import { KeyJournal, sameKey } from './journal';
 import type { CurrentIdentity, EnrollmentProvider, Issued, NewKey, ProviderContext } from './provider';
 import { RenewalSettingsSchema, type ProviderSettings, type RenewalSettings, type RenewalState } from './settings';
 import { StepCaProvider } from './step-ca/provider';
@@ -108,6 +108,9 @@ export class RenewalService {
     const bundle = this.bundles.nameFor('step-ca', o.caUrl);
     const provider = new StepCaProvider({ caUrl: o.caUrl, bundle });
     const fetched = await provider.roots({ caRoots: readCertificates(o.root, 'the --root file'), makeKey: noKeys });
+    if (!(await chainsTo(record, fetched.roots))) {
+      throw new KeyportError('KEYPORT_ENROLL_CHAIN_INVALID', `Identity ${record.id} was not issued under the roots of ${o.caUrl}, so that CA cannot renew it; check --step-ca, or enroll a new identity there.`);
+    }
     await this.bundles.write(bundle, fetched.roots);
     const settings = RenewalSettingsSchema.parse({
       provider: provider.settings(),
@@ -205,7 +208,7 @@ export class RenewalService {
       await this.journal.end(op.id);
       return result(record.id, chain, previousSerial, true);
     } catch (err) {
-      const committed = next && sameRef((await this.record(record.id)).key, next.ref);
+      const committed = next && sameKey((await this.record(record.id)).key, next.ref);
       if (!committed) await this.journal.abort(op.id).catch(() => undefined);
       throw err;
     }
@@ -249,10 +252,6 @@ function result(id: string, chain: Buffer[], previousSerial: string, rekeyed: bo
 
 function destinationOf(ref: KeyRef): KeyDestination {
   return ref.kind === 'pkcs11' ? { kind: 'pkcs11', token: ref.token } : { kind: 'keychain' };
-}
-
-function sameRef(a: KeyRef, b: KeyRef): boolean {
-  return a.kind === b.kind && a.keyId === b.keyId;
 }
 
 function b64(der: Buffer): string {

@@ -47,7 +47,8 @@ export async function refreshRoots(
   return reports;
 }
 
-async function chainsTo(r: IdentityRecord, roots: Buffer[]): Promise<boolean> {
+/** True when the identity's chain validates (for client authentication) to one of `roots`. */
+export async function chainsTo(r: IdentityRecord, roots: Buffer[]): Promise<boolean> {
   const chain = r.chain.map((c) => Buffer.from(c, 'base64'));
   try {
     // Judged while the certificate is valid: expiry is the scheduler's concern, not the bundle's.

@@ -138,8 +138,16 @@ export class ProxyService {
     }
   }
 
+  /** Every named identity must exist (a typo fails at start or refuses the reload, not each connection). */
+  private async checkIdentities(config: ProxyConfig): Promise<void> {
+    const named = new Set([...config.routes.map((r) => r.identity), ...(config.httpProxy?.rules ?? []).map((r) => r.identity)]);
+    named.delete('auto');
+    for (const query of named) await this.opts.keyport.record(query);
+  }
+
   /** Makes the running listeners match `config`: new ones start, changed ones update, removed ones stop accepting. */
   private async apply(config: ProxyConfig): Promise<void> {
+    await this.checkIdentities(config);
     const wanted = new Map<string, RouteConfig>(config.routes.map((r) => [routeName(r), r]));
     for (const [name, route] of this.routes) {
       if (!wanted.has(name)) {

@@ -34,6 +34,8 @@ export class TcpRoute {
   private readonly server: Server;
   private readonly sessions = new SessionCache();
   private readonly open = new Set<Socket>();
+  /** Sessions still being recorded, so close() returns only once their audit lines are queued. */
+  private readonly sessionsRunning = new Set<Promise<void>>();
   private target!: UpstreamTarget;
   private config!: RouteConfig;
   private boundPort = 0;
@@ -44,7 +46,11 @@ export class TcpRoute {
   ) {
     this.stats = new RouteStats(routeName(config), '', '');
     // allowHalfOpen: a client that ends its side still gets the upstream's answer.
-    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => void this.onConnection(c));
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => {
+      const running = this.onConnection(c);
+      this.sessionsRunning.add(running);
+      void running.finally(() => this.sessionsRunning.delete(running));
+    });
   }
 
   /** Checks, binds and starts a route. */
@@ -84,7 +90,7 @@ export class TcpRoute {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (!drop) return;
     for (const c of this.open) c.destroy();
-    await closed;
+    await Promise.all([closed, ...this.sessionsRunning]);
   }
 
   private async onConnection(client: Socket): Promise<void> {

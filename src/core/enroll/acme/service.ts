@@ -10,7 +10,7 @@ import { chainForKey } from '../../pki/chain';
 import { decodePem } from '../../pki/pem';
 import { crashPoint } from '../crash-point';
 import { KeyJournal, sameKey } from '../journal';
-import type { ProviderContext } from '../provider';
+import type { CurrentIdentity, ProviderContext } from '../provider';
 import type { RenewResult } from '../renewal';
 import { RenewalSettingsSchema, type ProviderSettings } from '../settings';
 import type { TrustBundles } from '../trust-bundles';
@@ -94,15 +94,23 @@ export class AcmeService {
     const caRoots = settings.bundle ? await this.bundles.read(settings.bundle) : [];
     const provider = AcmeProvider.fromSettings(settings, { signerFor: (ref) => this.signerFor(ref), awaitDnsRecord: o.awaitDnsRecord });
     const chain = record.chain.map((c) => Buffer.from(c, 'base64'));
-    const current = { id: record.id, signer: await this.signerFor(record.key), chain };
+    const current: CurrentIdentity = { id: record.id, signer: await this.signerFor(record.key), chain };
     const previousSerial = parseCertificate(chain[0]!).serial;
-    if (!o.rekey) {
-      const issued = await provider.renew(current, { caRoots, makeKey: noKeys });
-      const ordered = checkChain(issued.chain, current.signer.publicKeySpki);
-      await this.stores.publishCertificate(record.key, ordered[0]!, record.label);
-      await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, record.key, provider.settings()), () => crashPoint('mid-write'));
-      return result(record.id, ordered, previousSerial, false);
-    }
+    return o.rekey
+      ? this.rekeyWith(provider, record, current, caRoots, previousSerial)
+      : this.renewWith(provider, record, current, caRoots, previousSerial);
+  }
+
+  private async renewWith(provider: AcmeProvider, record: IdentityRecord, current: CurrentIdentity, caRoots: Buffer[], previousSerial: string): Promise<RenewResult> {
+    const issued = await provider.renew(current, { caRoots, makeKey: noKeys });
+    const ordered = checkChain(issued.chain, current.signer.publicKeySpki);
+    await this.stores.publishCertificate(record.key, ordered[0]!, record.label);
+    await this.registry.update((draft) => swapCertificate(draft, record.id, ordered, record.key, provider.settings()), () => crashPoint('mid-write'));
+    return result(record.id, ordered, previousSerial, false);
+  }
+
+  /** A new key in the same store, journaled; the old key is deleted only after the commit. */
+  private async rekeyWith(provider: AcmeProvider, record: IdentityRecord, current: CurrentIdentity, caRoots: Buffer[], previousSerial: string): Promise<RenewResult> {
     const op = await this.journal.begin('rekey', destinationOf(record.key), record.id);
     let next: KeyRef | undefined;
     try {
@@ -129,7 +137,6 @@ export class AcmeService {
   private async signerFor(ref: KeyRef) {
     return (await this.stores.store(ref)).signer(ref);
   }
-
 }
 
 /** The chain in order, leaf first, refused when the CA issued it for another key. */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { KeyportError, isKeyportError } from '../../../shared/errors';
 import { connect } from '../../tls';
 import type { ClientIdentity } from '../../tls';
@@ -52,7 +53,7 @@ export async function caRequest(r: CaRequest): Promise<CaResponse> {
   return exchange(socket, r);
 }
 
-function exchange(socket: import('node:stream').Duplex, r: CaRequest): Promise<CaResponse> {
+function exchange(socket: Duplex, r: CaRequest): Promise<CaResponse> {
   const payload = r.body === undefined ? undefined : Buffer.from(JSON.stringify(r.body));
   return new Promise((resolve, reject) => {
     const req = http.request(
