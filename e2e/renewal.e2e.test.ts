@@ -83,6 +83,11 @@ describe.skipIf(missing)('renewal in the desktop UI against a real step-ca', () 
     const history = page.locator('[data-field="schedule-history"] tbody tr');
     await expect.poll(() => history.count()).toBe(2);
     expect(await history.first().innerText()).toContain(first!);
+    // The success toasts would cover the schedule in the shot.
+    await expect.poll(async () => {
+      await page.locator('.toast-close').first().click({ timeout: 1000 }).catch(() => undefined);
+      return page.locator('.toast').count();
+    }).toBe(0);
     expect(await checkScreen(page, 'renewal'), 'axe on the Renewal screen').toEqual([]);
     expect(ui.problems).toEqual([]);
   });

@@ -31,8 +31,10 @@ export function RenewalScreen({ navigate }: { navigate: (to: string) => void }) 
       {(!identities || (identities.ok && !all)) && <Loading label="Loading renewal schedules…" />}
       {all && scheduled.length === 0 && (
         <EmptyState title="No automatic renewal yet" icon={<CalendarClock size={22} />}>
-          <p>Identities enrolled from step-ca renew on their own: <code>{ENROLL}</code>.</p>
-          <p>For an identity you already have, point it at its CA: <code>{SET_UP}</code>.</p>
+          <p>Identities enrolled from step-ca renew on their own:</p>
+          <pre className="code-block empty-command">{ENROLL}</pre>
+          <p>For an identity you already have, point it at its CA:</p>
+          <pre className="code-block empty-command">{SET_UP}</pre>
         </EmptyState>
       )}
       {scheduled.length > 0 && (
