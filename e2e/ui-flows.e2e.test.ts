@@ -255,6 +255,29 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     await page.locator('[data-field=proxy-state][data-running=false]').waitFor();
   });
 
+  it('edits the route in a dialog prefilled from it (routes.update): it moves to a new port and still reaches nginx', async () => {
+    const port = await freePort();
+    await page.getByRole('button', { name: 'Edit route nginx-route' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.getByLabel('Upstream (host:port)').inputValue()).toBe(`127.0.0.1:${bed.nginx.port}`);
+    expect(await dialog.getByLabel('Identity', { exact: true }).locator('option:checked').innerText()).toBe('alice laptop');
+    // The route trusts a CA: saving needs the file chosen again.
+    expect(await dialog.getByRole('button', { name: 'Save route' }).isDisabled()).toBe(true);
+    await dialog.getByLabel('Local port').fill(String(port));
+    await dialog.getByLabel('Upstream CA file for the edit').setInputFiles(bed.ca.rootFile);
+    await check('proxy-edit-route');
+    await dialog.getByRole('button', { name: 'Save route' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator('[data-route="nginx-route"]').innerText()).toContain(`127.0.0.1:${port}`);
+    expect((JSON.parse((await cli(['routes', 'list', '--json'])).stdout) as Array<{ name: string; listen: unknown }>).find((r) => r.name === 'nginx-route')?.listen).toEqual({ host: '127.0.0.1', port });
+    await page.getByRole('button', { name: 'Start routes' }).click();
+    await page.locator('[data-field=proxy-state][data-running=true]').waitFor();
+    const answer = await httpGet(`http://127.0.0.1:${port}${NGINX_WHOAMI_PATH}`);
+    expect(answer.body).toContain('alice-e2e');
+    await page.getByRole('button', { name: 'Stop routes' }).click();
+    await page.locator('[data-field=proxy-state][data-running=false]').waitFor();
+  });
+
   it('the Settings screen switches the theme, and nothing on any screen complained', async () => {
     await ui.goto('settings');
     await page.getByRole('radio', { name: 'Dark' }).click();

@@ -11,6 +11,7 @@ import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TokensScreen } from './features/tokens/TokensScreen';
 import { ProxyScreen } from './features/proxy/ProxyScreen';
 import { AuditScreen } from './features/audit/AuditScreen';
+import { RenewalScreen } from './features/renewal/RenewalScreen';
 import { IdentitiesProvider } from './hooks/useIdentities';
 import { useOpenedFiles } from './hooks/useOpenedFiles';
 import { useRoute, type Route } from './hooks/useRoute';
@@ -76,6 +77,8 @@ function Screen({ route, navigate, settings, importFile }: ScreenProps) {
       return <ProbeScreen key={route.param} identityId={route.param} />;
     case 'proxy':
       return <ProxyScreen />;
+    case 'renewal':
+      return <RenewalScreen navigate={navigate} />;
     case 'audit':
       return <AuditScreen />;
     case 'settings':

@@ -1,4 +1,4 @@
-import { ArrowLeftRight, FileUp, IdCard, KeyRound, Network, ScrollText, Settings, Usb } from 'lucide-react';
+import { ArrowLeftRight, CalendarClock, FileUp, IdCard, KeyRound, Network, ScrollText, Settings, Usb } from 'lucide-react';
 import { useIdentities } from './hooks/useIdentities';
 
 /** The screens in the sidebar, in order. */
@@ -9,6 +9,7 @@ const SCREENS = [
   { screen: 'tokens', label: 'Tokens', Icon: Usb },
   { screen: 'test', label: 'Test connection', Icon: ArrowLeftRight },
   { screen: 'proxy', label: 'Proxy', Icon: Network },
+  { screen: 'renewal', label: 'Renewal', Icon: CalendarClock },
   { screen: 'audit', label: 'Audit log', Icon: ScrollText },
 ] as const;
 

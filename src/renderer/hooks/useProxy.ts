@@ -29,3 +29,8 @@ export function useProxySwitch() {
   const stop = useAction(useCallback(() => keyport.routes.stop(), []));
   return { start, stop };
 }
+
+/** Replaces the saved route `name` (a running route moves to its new address). */
+export function useUpdateRoute() {
+  return useAction(useCallback((name: string, route: RouteInput) => keyport.routes.update({ name, route }), []));
+}

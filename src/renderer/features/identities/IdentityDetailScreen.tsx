@@ -104,7 +104,7 @@ function Detail({ identity, navigate }: { identity: IdentityDetail; navigate: (t
             <dt>Key lives</dt>
             <dd data-field="where">{keyStoreKind(identity.keyStore).where}</dd>
             <dt>Serial</dt>
-            <dd className="mono">{identity.serial}</dd>
+            <dd className="mono" data-field="serial">{identity.serial}</dd>
             <dt>SHA-256</dt>
             <dd className="mono" data-field="fingerprint">{identity.fingerprintSha256}</dd>
             <dt>Added</dt>

@@ -1,4 +1,5 @@
-import { Play, Square, Trash2 } from 'lucide-react';
+import { Pencil, Play, Square, Trash2 } from 'lucide-react';
+import { useState } from 'react';
 import type { RouteStats, RouteView } from '../../../shared/app-views';
 import { Badge } from '../../components/Badge';
 import { Button } from '../../components/Button';
@@ -12,6 +13,7 @@ import { useIdentities } from '../../hooks/useIdentities';
 import { useProxySwitch, useRemoveRoute, useRoutes } from '../../hooks/useProxy';
 import { formatBytes } from '../../lib/format';
 import { AddRouteForm } from './AddRouteForm';
+import { EditRouteDialog } from './EditRouteDialog';
 
 /** Local routes: plain TCP on loopback in, mTLS with a Keyport identity out; live counters. */
 export function ProxyScreen() {
@@ -67,6 +69,7 @@ export function ProxyScreen() {
 
 function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
   const remove = useRemoveRoute();
+  const [editing, setEditing] = useState(false);
   const { result: identities } = useIdentities();
   const identityLabel = (identities?.ok ? identities.value.find((i) => i.id === route.identity)?.label : undefined) ?? route.identity;
   const snippet = `curl http://${route.listen}/`;
@@ -82,11 +85,17 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
         </span>
       }
       actions={
-        <Button size="sm" variant="ghost" busy={remove.busy} onClick={() => void remove.run(route.name)} aria-label={`Remove route ${route.name}`}>
-          <Trash2 size={14} aria-hidden="true" />
-        </Button>
+        <>
+          <Button size="sm" variant="ghost" onClick={() => setEditing(true)} aria-label={`Edit route ${route.name}`}>
+            <Pencil size={14} aria-hidden="true" />
+          </Button>
+          <Button size="sm" variant="ghost" busy={remove.busy} onClick={() => void remove.run(route.name)} aria-label={`Remove route ${route.name}`}>
+            <Trash2 size={14} aria-hidden="true" />
+          </Button>
+        </>
       }
     >
+      {editing && <EditRouteDialog route={route} open={editing} onOpenChange={setEditing} />}
       {remove.error && <ErrorText code={remove.error.code}>{remove.error.message}</ErrorText>}
       <div className="route-body">
         <dl className="kv kv-compact">

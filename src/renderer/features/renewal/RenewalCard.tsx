@@ -5,8 +5,8 @@ import { ErrorText } from '../../components/ErrorText';
 import { Loading } from '../../components/Spinner';
 import { useToast } from '../../components/Toast';
 import { useRenewal, useRenewNow } from '../../hooks/useRenewal';
+import { canRenew, providerText, when } from './renewal-state';
 
-const when = (iso?: string) => (iso ? new Date(iso).toLocaleString() : '—');
 
 /** An identity's renewal: how and when it renews, the last result, past certificates, and "Renew now". */
 export function RenewalCard({ id }: { id: string }) {
@@ -14,7 +14,7 @@ export function RenewalCard({ id }: { id: string }) {
   const renew = useRenewNow(id);
   const notify = useToast();
   const info = result?.ok ? result.value : undefined;
-  const renewable = info?.configured && info.provider && info.provider.kind !== 'manual';
+  const renewable = info !== undefined && canRenew(info);
   const onRenew = async () => {
     const outcome = await renew.run();
     if (outcome?.ok) notify({ title: 'Renewed', description: `New serial ${outcome.value.serial}, valid until ${new Date(outcome.value.notAfter).toLocaleDateString()}.`, tone: 'success' });
@@ -42,7 +42,7 @@ export function RenewalCard({ id }: { id: string }) {
       {info?.configured && (
         <dl className="kv kv-compact" data-section="renewal">
           <dt>Provider</dt>
-          <dd>{info.provider?.kind === 'step-ca' ? `step-ca at ${info.provider.caUrl}` : info.provider?.kind === 'acme' ? `ACME at ${info.provider.directory}` : 'manual'}</dd>
+          <dd>{providerText(info)}</dd>
           <dt>Renews at</dt>
           <dd>{info.at !== undefined ? `${Math.round(info.at * 100)}% of the lifetime` : '—'}{info.rekey ? ', with a new key' : ''}</dd>
           <dt>Next run</dt>
