@@ -118,7 +118,7 @@ export interface RootsRefreshView {
   warnings: string[];
 }
 
-/** `renewal.notice`: what the scheduler tells the user (the app turns some into notifications). */
+/** `renewal.notice`: what the renewal scheduler (src/core/enroll) tells the user; the app turns some into notifications. */
 export type RenewalNotice =
   | { type: 'renewed'; id: string; serial: string; previousSerial: string; notAfter: string; rekeyed: boolean }
   | { type: 'renew-failed'; id: string; code: string; message: string; failures: number; retryAt: string }

@@ -1,25 +1,18 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import type { RenewalNotice } from '../../shared/app-views';
 import { toKeyportError } from '../../shared/errors';
 import type { Registry } from '../identities/registry';
 import type { IdentityRecord } from '../identities/schema';
 import type { Clock } from './clock';
-import type { RenewalService, RenewResult } from './renewal';
+import type { RenewalService } from './renewal';
 import { scheduleOf } from './schedule';
 import { RenewalSettingsSchema } from './settings';
 
 const MANUAL = RenewalSettingsSchema.parse({ provider: { kind: 'manual' } });
 
-/** What the scheduler tells the daemon's log and the app. */
-export type SchedulerEvent =
-  | ({ type: 'renewed' } & RenewResult)
-  | { type: 'renew-failed'; id: string; code: string; message: string; failures: number; retryAt: string }
-  | { type: 'needs-reenroll'; id: string; notAfter: string; message: string }
-  | { type: 'expiring'; id: string; notAfter: string; withinSeconds: number }
-  | { type: 'expired'; id: string; notAfter: string }
-  | { type: 'clock-jump'; seconds: number }
-  | { type: 'roots-refreshed'; name: string; added: number; removed: number }
-  | { type: 'warning'; message: string };
+/** What the scheduler tells the daemon's log and the app (the contract's `renewal.notice`). */
+export type SchedulerEvent = RenewalNotice;
 
 /** How the scheduler runs. */
 export interface SchedulerOptions {
