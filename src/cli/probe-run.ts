@@ -1,7 +1,29 @@
+import type { Command } from 'commander';
 import type { Keyport } from '../core/app';
 import { readInputFile } from '../core/input-file';
 import { parseTestUrl, registryIdentities, registryIdentity, type ProbeIdentity, type ProbeOptions } from '../core/probe';
 import { KeyportError } from '../shared/errors';
+import { collect } from './options';
+
+/** The flags `keyport test` and `keyport endpoints add` share. */
+export interface ProbeFlags {
+  ca: string[];
+  servername?: string;
+  method?: string;
+  header: string[];
+  http: boolean;
+  allowTls12WithoutEms?: boolean;
+  json?: boolean;
+}
+
+/** Adds the request flags both commands take, worded the same: --servername, --method, --header, --no-http. */
+export function requestOptions(cmd: Command): Command {
+  return cmd
+    .option('--servername <name>', 'SNI and the name the server certificate must carry')
+    .option('--method <method>', 'HTTP method (default GET)')
+    .option('--header <header>', 'an HTTP header "Name: value"; repeatable', collect, [])
+    .option('--no-http', 'stop after the handshake (for services that are not HTTP)');
+}
 
 /** What one test is asked to do, from the command line or a saved endpoint. */
 export interface ProbeSpec {

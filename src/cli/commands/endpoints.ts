@@ -5,33 +5,23 @@ import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
 import { collect } from '../options';
 import { print, table } from '../output';
-import { parseHeaders, parseMethod } from '../probe-run';
+import { parseHeaders, parseMethod, requestOptions, type ProbeFlags } from '../probe-run';
 
-interface AddOpts {
+interface AddOpts extends ProbeFlags {
   identity: string;
-  ca: string[];
-  servername?: string;
-  method?: string;
-  header: string[];
-  http: boolean;
-  allowTls12WithoutEms?: boolean;
-  json?: boolean;
 }
 
 /** `keyport endpoints add|list|remove|history`: saved connection tests, re-run with `keyport test NAME`. */
 export function registerEndpointCommands(program: Command): void {
   const endpoints = program.command('endpoints').description('saved endpoints: re-run with keyport test NAME or keyport test --all');
 
-  endpoints
+  const add = endpoints
     .command('add')
     .argument('<name>', 'a short name (letters, digits, . _ -)')
     .argument('<url>', 'https://host[:port]/path')
     .option('--identity <id>', 'identity id or label, "auto" or "none"', 'auto')
-    .option('--ca <file>', 'trust this CA (PEM or DER) for the server; repeatable (the file is read at each test)', collect, [])
-    .option('--servername <name>', 'SNI and the name the server certificate must carry')
-    .option('--method <method>', 'HTTP method (default GET)')
-    .option('--header <header>', 'an HTTP header "Name: value"; repeatable', collect, [])
-    .option('--no-http', 'stop after the handshake (for services that are not HTTP)')
+    .option('--ca <file>', 'trust this CA (PEM or DER) for the server; repeatable (the file is read at each test)', collect, []);
+  requestOptions(add)
     .option('--allow-tls12-without-ems', 'accept TLS 1.2 without the extended master secret for this endpoint')
     .option('--json', 'print JSON')
     .action(

@@ -6,34 +6,24 @@ import { action } from '../action';
 import { ExitCode } from '../exit-codes';
 import { collect } from '../options';
 import { print } from '../output';
-import { parseHeaders, parseMethod, parseTimeout, probeOptions, type ProbeSpec } from '../probe-run';
+import { parseHeaders, parseMethod, parseTimeout, probeOptions, requestOptions, type ProbeFlags, type ProbeSpec } from '../probe-run';
 import { paintFor, reportText, resultsTable, type AllRow } from '../report-text';
 
-interface TestOpts {
+interface TestOpts extends ProbeFlags {
   identity?: string;
-  ca: string[];
-  servername?: string;
-  method?: string;
-  header: string[];
-  http: boolean;
-  allowTls12WithoutEms?: boolean;
   all?: boolean;
   timeout: string;
-  json?: boolean;
 }
 
 /** `keyport test URL|NAME` and `keyport test --all`. */
 export function registerTestCommand(program: Command): void {
-  program
+  const test = program
     .command('test')
     .argument('[target]', 'https://host[:port]/path, or the name of a saved endpoint')
     .description('a connection test with a diagnosis: DNS, TCP, the mTLS handshake, then an HTTP request')
     .option('--identity <id>', 'identity id or label, "auto" (chosen from the server\'s CertificateRequest; the default) or "none"')
-    .option('--ca <file>', 'trust this CA (PEM or DER) for the server; repeatable', collect, [])
-    .option('--servername <name>', 'SNI and the name the server certificate must carry')
-    .option('--method <method>', 'HTTP method (default GET)')
-    .option('--header <header>', 'an HTTP header "Name: value"; repeatable', collect, [])
-    .option('--no-http', 'stop after the handshake (for services that are not HTTP)')
+    .option('--ca <file>', 'trust this CA (PEM or DER) for the server; repeatable', collect, []);
+  requestOptions(test)
     .option('--allow-tls12-without-ems', 'accept TLS 1.2 without the extended master secret (reported as a warning)')
     .option('--all', 'test every saved endpoint, in parallel, with a one-line table')
     .option('--timeout <ms>', 'time limit per step', '15000')
