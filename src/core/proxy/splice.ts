@@ -39,7 +39,17 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     client.on('data', (b: Buffer) => opts.onUp(b.length));
     upstream.on('data', (b: Buffer) => opts.onDown(b.length));
     client.pipe(upstream);
-    coalescedPipe(upstream, client, { end: true });
+    coalescedPipe(upstream, client, { end: false });
+    let clientEnded = false;
+    client.once('end', () => (clientEnded = true));
+    upstream.on('end', () => {
+      // An upstream that closes on its own without close_notify may have been cut (a reset can read
+      // as a plain EOF): the client gets a reset, never a clean end. After the client's own FIN
+      // (our close_notify went up), a bare FIN back is the normal answer.
+      if (clientEnded || upstream.closeNotifyReceived) return void client.end();
+      settle({ result: 'KEYPORT_TLS_CLOSED', message: 'The upstream closed the connection without close_notify; the stream may be cut.' });
+      client.resetAndDestroy();
+    });
 
     let established = false;
     upstream.once('secureConnect', () => (established = true));

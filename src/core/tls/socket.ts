@@ -44,6 +44,7 @@ export class KeyportTlsSocket extends TransportSocket {
   private inputPaused = false;
   private readBlocked = false;
   private peerClosed = false;
+  private closeNotify = false;
   /** Application data has arrived: a later reset is not a refusal of our certificate. */
   private dataReceived = false;
   private pumping = false;
@@ -79,6 +80,11 @@ export class KeyportTlsSocket extends TransportSocket {
   }
 
   /** Handshake messages and alerts sent and received, with timings. */
+  /** True once the server said close_notify; an end without it may be a cut stream. */
+  get closeNotifyReceived(): boolean {
+    return this.closeNotify;
+  }
+
   get trace(): TraceEvent[] {
     return this.recorder.events;
   }
@@ -300,6 +306,7 @@ export class KeyportTlsSocket extends TransportSocket {
         } catch (e) {
           if (!(e instanceof TlsError && e.code === 'KEYPORT_TLS_CLOSED')) throw e;
           this.peerClosed = true;
+          this.closeNotify = true;
           this.push(null);
         }
         return;
