@@ -5,7 +5,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { InProcessPkcs11, Pkcs11KeyStore } from '../src/core/keystores/pkcs11';
+import { Pkcs11KeyStore } from '../src/core/keystores/pkcs11';
+import { InProcessPkcs11 } from '../src/core/keystores/pkcs11/in-process';
 import { memorySigner } from '../src/core/keystores/memory-signer';
 import type { KeyAlgorithm, KeyRef, SignatureScheme, Signer } from '../src/core/keystores/types';
 import { TokenHostClient } from '../src/core/tokenhost/client';

@@ -5,7 +5,8 @@
  */
 import * as pkcs11 from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InProcessPkcs11, Pkcs11KeyStore } from '../../src/core/keystores/pkcs11';
+import { Pkcs11KeyStore } from '../../src/core/keystores/pkcs11';
+import { InProcessPkcs11 } from '../../src/core/keystores/pkcs11/in-process';
 import { requireBackend } from '../testbed/backend';
 import { startSoftHsm, type SoftHsm } from '../testbed/softhsm';
 import { verifies } from './token-suite';
