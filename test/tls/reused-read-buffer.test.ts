@@ -1,9 +1,11 @@
 /**
- * connect() reads TCP into one reused buffer (src/core/tls/tcp-transport.ts). Bytes of a record
- * that straddles two reads, or records left unread while the reader is paused, must be copied out
- * before the next read overwrites them. A re-chunking proxy delivers the server's stream in
+ * connect() reads TCP into one buffer that every connection of the process reuses
+ * (src/core/tls/tcp-transport.ts). Bytes of a record that straddles two reads, or records left
+ * unread while the reader is paused, must be copied out before the next read overwrites them. A re-chunking proxy delivers the server's stream in
  * random pieces (1 byte to 70 KB, with pauses), the reader pauses now and then, and the data
- * must arrive intact: a missing copy shows up as a failed record MAC or corrupt data.
+ * must arrive intact: a missing copy shows up as a failed record MAC or corrupt data. Several
+ * connections reading at once through the same buffer must not see each other's bytes (each has
+ * its own keys, so a stray byte fails a record MAC).
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -97,4 +99,21 @@ describe('records read through a reused read buffer', () => {
     expect(received.length).toBe(PAYLOAD.length);
     expect(sha(received)).toBe(sha(PAYLOAD));
   }, 60_000);
+
+  it('several connections reading at once through the shared buffer each get their own stream intact', async () => {
+    const open = (version: 'TLSv1.2' | 'TLSv1.3') =>
+      connect({
+        host: '127.0.0.1',
+        port: proxy.port,
+        servername: 'localhost',
+        ca: [pki.ca.certPem],
+        signer: memorySigner(client.key),
+        chain: [client.certDer],
+        minVersion: version,
+        maxVersion: version,
+      });
+    const sockets = await Promise.all((['TLSv1.3', 'TLSv1.2', 'TLSv1.3', 'TLSv1.2'] as const).map(open));
+    const received = await Promise.all(sockets.map(readWithPauses));
+    for (const r of received) expect(sha(r)).toBe(sha(PAYLOAD));
+  }, 120_000);
 });
