@@ -1,8 +1,7 @@
-import { useRef } from 'react';
 import type { PendingKeyView } from '../../../shared/views';
-import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ErrorText } from '../../components/ErrorText';
+import { FileButton } from '../../components/FileButton';
 import { Loading } from '../../components/Spinner';
 import { useToast } from '../../components/Toast';
 import { useAttach, usePendingKeys } from '../../hooks/useKeys';
@@ -30,7 +29,6 @@ export function PendingKeys() {
 }
 
 function PendingKey({ pending }: { pending: PendingKeyView }) {
-  const input = useRef<HTMLInputElement>(null);
   const attach = useAttach();
   const notify = useToast();
   const onFile = async (file: File) => {
@@ -47,22 +45,9 @@ function PendingKey({ pending }: { pending: PendingKeyView }) {
         {attach.error && <ErrorText code={attach.error.code}>{attach.error.message}</ErrorText>}
       </div>
       <KeyStoreBadge store={pending.keyStore} />
-      <Button size="sm" variant="primary" busy={attach.busy} onClick={() => input.current?.click()}>
+      <FileButton size="sm" variant="primary" busy={attach.busy} accept=".pem,.crt,.cer" inputLabel={`Certificate file for ${pending.subject}`} onFiles={([file]) => file && void onFile(file)}>
         Attach certificate…
-      </Button>
-      <input
-        ref={input}
-        className="visually-hidden"
-        type="file"
-        accept=".pem,.crt,.cer"
-        tabIndex={-1}
-        aria-label={`Certificate file for ${pending.subject}`}
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          if (file) void onFile(file);
-          e.target.value = '';
-        }}
-      />
+      </FileButton>
     </li>
   );
 }

@@ -1,8 +1,9 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ErrorText } from '../../components/ErrorText';
 import { Field } from '../../components/Field';
+import { FileButton } from '../../components/FileButton';
 import { PageHeader } from '../../components/PageHeader';
 import { useConnectionTest } from '../../hooks/useConnectionTest';
 import { useIdentities } from '../../hooks/useIdentities';
@@ -28,7 +29,6 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
   const [identity, setIdentity] = useState(identityId ?? 'auto');
   const [ca, setCa] = useState<File[]>([]);
   const [servername, setServername] = useState('');
-  const caInput = useRef<HTMLInputElement>(null);
   const [saving, setSaving] = useState(false);
   const [report, setReport] = useState<ConnectionReport | undefined>(undefined);
   const test = useConnectionTest();
@@ -67,9 +67,9 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
             </div>
             <Field label="Trusted CAs" hint="PEM files of the CAs that signed the server; none: the system’s roots." error={errorFor(error, 'ca', OVERRIDES)} errorCode={error?.code}>
               <div className="row">
-                <Button size="sm" onClick={() => caInput.current?.click()}>
+                <FileButton size="sm" accept=".pem,.crt,.cer" multiple inputLabel="CA files" onFiles={(picked) => setCa((list) => [...list, ...picked])}>
                   Add CA file…
-                </Button>
+                </FileButton>
                 {ca.map((file) => (
                   <span key={file.name} className="chip">
                     {file.name}
@@ -78,20 +78,6 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
                     </button>
                   </span>
                 ))}
-                <input
-                  ref={caInput}
-                  className="visually-hidden"
-                  type="file"
-                  accept=".pem,.crt,.cer"
-                  multiple
-                  tabIndex={-1}
-                  aria-label="CA files"
-                  onChange={(e) => {
-                    const picked = [...(e.target.files ?? [])];
-                    setCa((list) => [...list, ...picked]);
-                    e.target.value = '';
-                  }}
-                />
               </div>
             </Field>
             {formError && <ErrorText code={error?.code}>{formError}</ErrorText>}

@@ -1,8 +1,9 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ErrorText } from '../../components/ErrorText';
 import { Field } from '../../components/Field';
+import { FileButton } from '../../components/FileButton';
 import { useIdentities } from '../../hooks/useIdentities';
 import { useAddRoute } from '../../hooks/useProxy';
 import { readFilePayload } from '../../lib/files';
@@ -15,7 +16,6 @@ export function AddRouteForm() {
   const [upstream, setUpstream] = useState('');
   const [identity, setIdentity] = useState('');
   const [ca, setCa] = useState<File | undefined>(undefined);
-  const caInput = useRef<HTMLInputElement>(null);
   const add = useAddRoute();
   const chosen = identity || (identities?.ok ? (identities.value[0]?.id ?? '') : '');
   const submit = async () => {
@@ -65,21 +65,9 @@ export function AddRouteForm() {
         </div>
         <Field label="Upstream CA" hint="The CA that signed the server; none: the system’s roots.">
           <div className="row">
-            <Button size="sm" onClick={() => caInput.current?.click()}>
+            <FileButton size="sm" accept=".pem,.crt,.cer" inputLabel="Upstream CA file" onFiles={([file]) => setCa(file)}>
               {ca ? ca.name : 'Choose CA file…'}
-            </Button>
-            <input
-              ref={caInput}
-              className="visually-hidden"
-              type="file"
-              accept=".pem,.crt,.cer"
-              tabIndex={-1}
-              aria-label="Upstream CA file"
-              onChange={(e) => {
-                setCa(e.target.files?.[0]);
-                e.target.value = '';
-              }}
-            />
+            </FileButton>
           </div>
         </Field>
         {add.error && <ErrorText code={add.error.code}>{add.error.message}</ErrorText>}

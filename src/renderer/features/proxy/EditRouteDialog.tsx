@@ -1,9 +1,10 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import type { RouteView } from '../../../shared/app-views';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { ErrorText } from '../../components/ErrorText';
 import { Field } from '../../components/Field';
+import { FileButton } from '../../components/FileButton';
 import { useIdentities } from '../../hooks/useIdentities';
 import { useUpdateRoute } from '../../hooks/useProxy';
 import { readFilePayload } from '../../lib/files';
@@ -18,7 +19,6 @@ export function EditRouteDialog({ route, open, onOpenChange }: { route: RouteVie
   const [upstream, setUpstream] = useState(route.upstream);
   const [identity, setIdentity] = useState(route.identity);
   const [ca, setCa] = useState<File | undefined>(undefined);
-  const caInput = useRef<HTMLInputElement>(null);
   const update = useUpdateRoute();
   const needsCa = route.ca.length > 0 && !ca;
   const submit = async () => {
@@ -75,21 +75,9 @@ export function EditRouteDialog({ route, open, onOpenChange }: { route: RouteVie
         </Field>
         <Field label="Upstream CA" hint={route.ca.length ? 'Choose the CA file again: it replaces the saved copy.' : 'None: the system’s roots.'}>
           <div className="row">
-            <Button size="sm" onClick={() => caInput.current?.click()}>
+            <FileButton size="sm" accept=".pem,.crt,.cer" inputLabel="Upstream CA file for the edit" onFiles={([file]) => setCa(file)}>
               {ca ? ca.name : 'Choose CA file…'}
-            </Button>
-            <input
-              ref={caInput}
-              className="visually-hidden"
-              type="file"
-              accept=".pem,.crt,.cer"
-              tabIndex={-1}
-              aria-label="Upstream CA file for the edit"
-              onChange={(e) => {
-                setCa(e.target.files?.[0]);
-                e.target.value = '';
-              }}
-            />
+            </FileButton>
           </div>
         </Field>
         {update.error && <ErrorText code={update.error.code}>{update.error.message}</ErrorText>}
