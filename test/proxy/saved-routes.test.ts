@@ -1,14 +1,14 @@
 /**
  * The routes saved in the data dir (`keyport routes add|list|remove`, proxy.yaml) and
  * startConfiguredProxy(), the entry `keyport daemon` and the desktop app call: run in-process
- * with a SoftHSM identity, it serves the saved route and picks up a route added while it runs;
- * `keyport daemon` serves the same saved route as a process and stops cleanly on SIGTERM.
+ * with a SoftHSM identity, it serves the saved route and picks up a route added, or moved to another
+ * port, while it runs; `keyport daemon` serves the same saved route as a process and stops cleanly on SIGTERM.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyport } from '../../src/core/app';
-import { startConfiguredProxy, type ProxyService } from '../../src/core/proxy';
+import { loadSavedRoutes, replaceSavedRoute, startConfiguredProxy, type ProxyService } from '../../src/core/proxy';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type TestCa } from '../testbed/ca';
 import { CLI_BUNDLE } from '../testbed/cli';
@@ -67,7 +67,7 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     expect(gone.stderr).toMatch(/No saved route is named nope/);
   });
 
-  it('startConfiguredProxy serves the saved routes and picks up a route added while it runs', async () => {
+  it('startConfiguredProxy serves the saved routes and picks up a route added or moved while it runs', async () => {
     proxy = await startConfiguredProxy(keyport, data.path, { audit: false });
     expect(proxy).toBeDefined();
     const port = proxy!.routePort('api')!;
@@ -76,6 +76,14 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     expect((await routes(['add', `127.0.0.1:${second}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost,name=second`])).code).toBe(0);
     await waitUntil(() => proxy!.routePort('second') === second, { what: 'the added route', timeoutMs: 3000 });
     expect((await get(second, '/whoami')).status).toBe(200);
+    // Edited in place (the app's routes.update): the running proxy moves the route to its new port.
+    const api = (await loadSavedRoutes(data.path)).routes.find((r) => r.name === 'api')!;
+    await expect(replaceSavedRoute(data.path, 'second', { ...api, listen: { host: '127.0.0.1', port: second } })).rejects.toMatchObject({ code: 'KEYPORT_ALREADY_EXISTS' });
+    const moved = await freePort();
+    await replaceSavedRoute(data.path, 'api', { ...api, listen: { host: '127.0.0.1', port: moved } });
+    expect((await loadSavedRoutes(data.path)).routes.map((r) => [r.name, r.listen.port])).toEqual([['api', moved], ['second', second]]);
+    await waitUntil(() => proxy!.routePort('api') === moved, { what: 'the moved route', timeoutMs: 3000 });
+    expect((await get(moved, '/whoami')).status).toBe(200);
     expect((await routes(['remove', 'second'])).code).toBe(0);
     await waitUntil(() => proxy!.routePort('second') === undefined, { what: 'the removed route', timeoutMs: 3000 });
   });

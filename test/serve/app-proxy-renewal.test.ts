@@ -104,7 +104,7 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const refused = await serve.call('routes.update', { name: 'web', route: { name: 'web', listen: `127.0.0.1:${serve.port}`, upstream: `127.0.0.1:${nginx.port}`, identity: id } });
     expect(refused).toMatchObject({ ok: false, error: { code: 'KEYPORT_PROXY_PORT_IN_USE' } });
     expect((await serve.call('routes.list')).value).toMatchObject({ routes: [{ name: 'web', listen: `127.0.0.1:${moved}` }] });
-    expect((await curl([`http://127.0.0.1:${moved}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost'])).code, 'the old route listens again').toBe(0);
+    expect((await curl([`http://127.0.0.1:${moved}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost'])).code, 'the old route still listens').toBe(0);
     expect(await serve.call('routes.update', { name: 'nope', route: { ...base, name: 'nope', listen: '127.0.0.1:0' } })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
     expect(await readdir(path.join(data.path, 'route-ca')), 'one CA file: the edit replaced it, the refusals left none').toHaveLength(1);
     const removed = await serve.call('routes.remove', { name: 'web' });

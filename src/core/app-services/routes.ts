@@ -7,7 +7,7 @@ import type { ProxyOverview, ProxyStatsEvent, RouteInput } from '../../shared/ap
 import { KeyportError, toKeyportError, type ErrorCode } from '../../shared/errors';
 import type { EventHub } from '../../shared/events';
 import type { Keyport } from '../app';
-import { addSavedRoute, loadSavedRoutes, removeSavedRoute, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
+import { addSavedRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
 import { watchFile } from '../watch-file';
 import { removeRouteCaFiles, routeConfig, routeName, routeView } from './route-config';
 
@@ -70,25 +70,17 @@ export class RoutesController {
     });
   }
 
-  /** Replaces the route called `name` (which may be renamed); on failure the old one stays. */
+  /**
+   * Replaces the route called `name` (which may be renamed or moved to another address: the running
+   * proxy binds the new one before it lets go of the old); on failure the old one stays, listening.
+   */
   update(name: string, input: RouteInput): Promise<ProxyOverview> {
     return this.serial(async () => {
       const old = await this.saved(name);
       const route = await routeConfig(this.dataDir, input);
       try {
-        await removeSavedRoute(this.dataDir, name);
-        // A running route keeps its listener while its name stays (the proxy updates it in place), so
-        // the old one is stopped first: the new settings may name another address.
-        if (this.proxy) await this.reload(false);
-        const restore = () => addSavedRoute(this.dataDir, old);
-        await addSavedRoute(this.dataDir, route).catch(async (e: unknown) => {
-          await restore();
-          throw e;
-        });
-        await this.applyOrUndo(async () => {
-          await removeSavedRoute(this.dataDir, input.name);
-          await restore();
-        });
+        await replaceSavedRoute(this.dataDir, name, route);
+        await this.applyOrUndo(() => replaceSavedRoute(this.dataDir, input.name, old));
       } catch (e) {
         await removeRouteCaFiles(this.dataDir, route);
         throw e;

@@ -5,6 +5,7 @@ import { writeFileAtomic } from './atomic-file';
 import { withFileLock } from './file-lock';
 import { migrateRegistry } from './migrations';
 import { RegistryFileSchema, SCHEMA_VERSION, type RegistryFile } from './schema';
+import { parseVersionedJson } from './versioned-json';
 
 const EMPTY: RegistryFile = { schemaVersion: SCHEMA_VERSION, identities: [], pendingKeys: [], operations: [] };
 
@@ -60,25 +61,14 @@ export class Registry {
   }
 
   private parse(text: string): RegistryFile {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw this.corrupt(`it is not valid JSON (${(e as Error).message})`);
-    }
-    const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-    if (typeof version === 'number' && version > SCHEMA_VERSION) {
-      throw new KeyportError(
-        'KEYPORT_REGISTRY_NEWER_SCHEMA',
-        `The identity registry ${this.file} was written by a newer Keyport (schema ${version}); update Keyport to use it.`,
-      );
-    }
-    const parsed = RegistryFileSchema.safeParse(migrateRegistry(json));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw this.corrupt(`${issue?.path.join('.') || 'top level'}: ${issue?.message ?? 'invalid'}`);
-    }
-    return parsed.data;
+    return parseVersionedJson(text, {
+      schema: RegistryFileSchema,
+      version: SCHEMA_VERSION,
+      migrate: migrateRegistry,
+      newer: (version) =>
+        new KeyportError('KEYPORT_REGISTRY_NEWER_SCHEMA', `The identity registry ${this.file} was written by a newer Keyport (schema ${version}); update Keyport to use it.`),
+      corrupt: (why) => this.corrupt(why),
+    });
   }
 
   private corrupt(why: string): KeyportError {

@@ -4,10 +4,10 @@ import { toKeyportError, type KeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { hostMatches } from './host-glob';
-import { checkLoopback, listen } from './listen';
+import { checkLoopback, listen, type ListenAddress } from './listen';
 import type { HttpProxyConfig, HttpRule } from './schema';
 import { RouteStats } from './stats';
-import type { RouteDeps } from './tcp-route';
+import { sameAddress, type RouteDeps, type StagedChange } from './tcp-route';
 import { openUpstream } from './upstream';
 
 /** Request headers that belong to the hop to the proxy, not to the upstream. */
@@ -26,27 +26,26 @@ interface LoadedRule extends HttpRule {
  */
 export class HttpForwardProxy {
   readonly stats: RouteStats;
-  private readonly server: http.Server;
+  private server: http.Server;
+  private config!: HttpProxyConfig;
   private rules: LoadedRule[] = [];
+  /** Every accepted connection, also those of an address the proxy moved away from. */
+  private readonly open = new Set<Socket>();
   private readonly agents = new Map<string, http.Agent>();
   private readonly sessions = new SessionCache();
   private boundPort = 0;
-  private maxConnections = 0;
 
   private constructor(private readonly deps: RouteDeps) {
     this.stats = new RouteStats(ROUTE, '', 'per rule');
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
-    this.server.on('connect', (req: IncomingMessage, socket: Socket) => this.onConnect(req, socket));
-    this.server.on('connection', (s: Socket) => this.onSocket(s));
+    this.server = this.createServer();
   }
 
   /** Checks, binds and starts the listener. */
   static async start(config: HttpProxyConfig, deps: RouteDeps): Promise<HttpForwardProxy> {
     checkLoopback(config.listen, deps.allowNonLoopback, 'the HTTP proxy');
     const proxy = new HttpForwardProxy(deps);
-    await proxy.update(config);
-    proxy.boundPort = await listen(proxy.server, config.listen, 'the HTTP proxy');
-    proxy.stats.listen = `${config.listen.host}:${proxy.boundPort}`;
+    const rules = await loadRules(config);
+    proxy.use(config, rules, await listen(proxy.server, config.listen, 'the HTTP proxy'));
     return proxy;
   }
 
@@ -54,35 +53,94 @@ export class HttpForwardProxy {
     return this.boundPort;
   }
 
-  /** New rules for requests from now on; kept-alive upstream sessions of the old rules are closed when idle. */
-  async update(config: HttpProxyConfig): Promise<void> {
-    this.rules = await Promise.all(config.rules.map(async (r) => ({ ...r, caDer: await readCaFiles(r.ca) })));
-    this.maxConnections = config.maxConnections;
-    this.dropAgents();
+  /** The listen address as configured (port 0: any free one). */
+  get listen(): ListenAddress {
+    return this.config.listen;
+  }
+
+  /** Where the proxy accepts connections now: the configured host and the bound port. */
+  get address(): ListenAddress {
+    return { host: this.config.listen.host, port: this.boundPort };
+  }
+
+  /**
+   * Prepares new rules for requests from now on. A new listen address is bound here, as for a TCP
+   * route (TcpRoute.stage): a used port refuses the change while the old listener serves; commit()
+   * stops accepting on the old address and lets its open connections finish.
+   */
+  async stage(config: HttpProxyConfig): Promise<StagedChange> {
+    const rules = await loadRules(config);
+    if (sameAddress(this.config.listen, config.listen)) {
+      return { commit: () => this.use(config, rules, this.boundPort), abort: () => undefined };
+    }
+    checkLoopback(config.listen, this.deps.allowNonLoopback, 'the HTTP proxy');
+    const server = this.createServer();
+    const port = await listen(server, config.listen, 'the HTTP proxy');
+    return {
+      commit: () => {
+        this.server.close();
+        this.server = server;
+        this.use(config, rules, port);
+      },
+      abort: () => void server.close(),
+    };
   }
 
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
+    for (const s of this.open) s.destroy();
     this.dropAgents();
     await closed;
   }
 
+  /** Takes `config` for requests from now on (on `port`); upstream sessions of the old rules are not reused. */
+  private use(config: HttpProxyConfig, rules: LoadedRule[], port: number): void {
+    this.config = config;
+    this.rules = rules;
+    this.boundPort = port;
+    this.stats.listen = `${config.listen.host}:${port}`;
+    this.retireAgents();
+  }
+
+  private createServer(): http.Server {
+    const server = http.createServer((req, res) => this.onRequest(req, res));
+    server.on('connect', (req: IncomingMessage, socket: Socket) => this.onConnect(req, socket));
+    server.on('connection', (s: Socket) => this.onSocket(s));
+    return server;
+  }
+
+  /** Ends every upstream session, in use or idle (close). */
   private dropAgents(): void {
     for (const a of this.agents.values()) a.destroy();
     this.agents.clear();
   }
 
+  /**
+   * New requests get new agents (new rules, CA files); the old agents' requests in flight finish on
+   * their sessions, which then close instead of going back to the pool. (destroy() would cut them.)
+   */
+  private retireAgents(): void {
+    for (const a of this.agents.values()) {
+      a.keepSocketAlive = () => false;
+      for (const idle of Object.values(a.freeSockets)) for (const s of idle ?? []) s.destroy();
+    }
+    this.agents.clear();
+  }
+
   private onSocket(s: Socket): void {
-    if (this.stats.active >= this.maxConnections) {
+    if (this.stats.active >= this.config.maxConnections) {
       this.stats.error('KEYPORT_PROXY_ROUTE_FULL');
       s.destroy();
       return;
     }
+    this.open.add(s);
     this.stats.active++;
     this.stats.total++;
-    s.on('close', () => this.stats.active--);
+    s.on('close', () => {
+      this.open.delete(s);
+      this.stats.active--;
+    });
   }
 
   private onConnect(req: IncomingMessage, socket: Socket): void {
@@ -161,6 +219,11 @@ export class HttpForwardProxy {
     this.agents.set(key, agent);
     return agent;
   }
+}
+
+/** The rules with their CA files read. */
+function loadRules(config: HttpProxyConfig): Promise<LoadedRule[]> {
+  return Promise.all(config.rules.map(async (r) => ({ ...r, caDer: await readCaFiles(r.ca) })));
 }
 
 /** A refusal: status, a stable code in a header, and one sentence. */

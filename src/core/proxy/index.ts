@@ -12,7 +12,7 @@ export { parseRouteFlag, parseHttpRuleFlag, parseHttpProxyFlags } from './flags'
 export { ProxyConfigSchema, type ProxyConfig, type ProxyConfigInput, type RouteConfig, type HttpRule } from './schema';
 export { PinVault, type PinVaultOptions, type TokenRef } from './pin-vault';
 export { fetchProxyStatus, runningProxies } from './state-file';
-export { addSavedRoute, removeSavedRoute, loadSavedRoutes, savedRoutesFile } from './saved-routes';
+export { addSavedRoute, replaceSavedRoute, removeSavedRoute, loadSavedRoutes, savedRoutesFile } from './saved-routes';
 export type { ProxyStatus } from './status-server';
 export type { RouteStatsView } from './stats';
 

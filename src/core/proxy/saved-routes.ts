@@ -24,19 +24,43 @@ export async function loadSavedRoutes(dataDir: string): Promise<ProxyConfig> {
 /** Adds a route (refused when its name or listen address is taken). */
 export async function addSavedRoute(dataDir: string, route: RouteConfig): Promise<void> {
   const config = await loadSavedRoutes(dataDir);
-  const name = route.name ?? address(route.listen);
-  if (config.routes.some((r) => (r.name ?? address(r.listen)) === name || address(r.listen) === address(route.listen))) {
-    throw new KeyportError('KEYPORT_ALREADY_EXISTS', `A saved route already uses ${name}; remove it first (keyport routes remove ${name}).`);
-  }
+  refuseTaken(config.routes, route);
   await saveRoutes(dataDir, { ...config, routes: [...config.routes, route] });
+}
+
+/**
+ * Replaces the route with this name or listen address by `route`, in its place, in one write
+ * (refused when another route has the new name or listen address). A running proxy moves it on reload.
+ */
+export async function replaceSavedRoute(dataDir: string, name: string, route: RouteConfig): Promise<void> {
+  const config = await loadSavedRoutes(dataDir);
+  const at = config.routes.findIndex((r) => isNamed(r, name));
+  if (at < 0) throw notFound(name);
+  refuseTaken(config.routes.filter((_, i) => i !== at), route);
+  await saveRoutes(dataDir, { ...config, routes: config.routes.map((r, i) => (i === at ? route : r)) });
 }
 
 /** Removes the route with this name or listen address. */
 export async function removeSavedRoute(dataDir: string, name: string): Promise<void> {
   const config = await loadSavedRoutes(dataDir);
-  const routes = config.routes.filter((r) => (r.name ?? address(r.listen)) !== name && address(r.listen) !== name);
-  if (routes.length === config.routes.length) throw new KeyportError('KEYPORT_NOT_FOUND', `No saved route is named ${name}: see keyport routes list.`);
+  const routes = config.routes.filter((r) => !isNamed(r, name));
+  if (routes.length === config.routes.length) throw notFound(name);
   await saveRoutes(dataDir, { ...config, routes });
+}
+
+function isNamed(r: RouteConfig, name: string): boolean {
+  return (r.name ?? address(r.listen)) === name || address(r.listen) === name;
+}
+
+function refuseTaken(routes: RouteConfig[], route: RouteConfig): void {
+  const name = route.name ?? address(route.listen);
+  if (routes.some((r) => (r.name ?? address(r.listen)) === name || address(r.listen) === address(route.listen))) {
+    throw new KeyportError('KEYPORT_ALREADY_EXISTS', `A saved route already uses ${name}; remove it first (keyport routes remove ${name}).`);
+  }
+}
+
+function notFound(name: string): KeyportError {
+  return new KeyportError('KEYPORT_NOT_FOUND', `No saved route is named ${name}: see keyport routes list.`);
 }
 
 async function saveRoutes(dataDir: string, config: ProxyConfig): Promise<void> {

@@ -5,10 +5,11 @@ import { toKeyportError } from '../../shared/errors';
 import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
 import { IdentityResolver, type IdentitySource } from './identity-resolver';
-import type { ProxyConfig, RouteConfig } from './schema';
+import type { ListenAddress } from './listen';
+import type { HttpProxyConfig, ProxyConfig, RouteConfig } from './schema';
 import { writeProxyState } from './state-file';
 import { startStatusServer, type ProxyStatus, type StatusServer } from './status-server';
-import { routeName, TcpRoute, type RouteDeps } from './tcp-route';
+import { routeName, sameAddress, TcpRoute, type RouteDeps, type StagedChange } from './tcp-route';
 
 /** Something the proxy tells its host (the CLI prints these, the app shows them). */
 export type ProxyEvent =
@@ -173,33 +174,105 @@ export class ProxyService {
     for (const query of named) await this.opts.keyport.record(query);
   }
 
-  /** Makes the running listeners match `config`: new ones start, changed ones update, removed ones stop accepting. */
+  /**
+   * Makes the running listeners match `config`: new ones start, changed ones update (moving to a new
+   * address if it changed), removed ones stop accepting. Whatever can fail (identities, CA files,
+   * binding new addresses) is prepared before anything running changes, so a refused reload leaves
+   * the proxy as it was; open connections keep going either way.
+   */
   private async apply(config: ProxyConfig): Promise<void> {
     await this.checkIdentities(config);
     const wanted = new Map<string, RouteConfig>(config.routes.map((r) => [routeName(r), r]));
+    const letGo = this.addressesLetGo(wanted, config.httpProxy);
+    const staged: StagedChange[] = [];
+    // An address a removed or moving listener holds is free only once it let go, after the commit.
+    const later: Array<() => Promise<StagedChange>> = [];
+    const prepare = async (listen: ListenAddress, stage: () => Promise<StagedChange>): Promise<void> => {
+      if (letGo.has(addressKey(listen))) later.push(stage);
+      else staged.push(await stage());
+    };
+    try {
+      for (const [name, cfg] of wanted) await prepare(cfg.listen, () => this.stageRoute(name, cfg));
+      if (config.httpProxy) await prepare(config.httpProxy.listen, () => this.stageHttp(config.httpProxy!));
+    } catch (e) {
+      for (const s of staged) s.abort();
+      throw e;
+    }
+    await this.closeUnwanted(wanted, config.httpProxy !== undefined);
+    for (const s of staged) s.commit();
+    // Not rolled back: this fails only when another process took a freed port in this moment, or when
+    // two listeners swap addresses in one edit (the second then still holds the first's new address).
+    for (const stage of later) (await stage()).commit();
+  }
+
+  /** The bound addresses of listeners that go away or move in this reload. */
+  private addressesLetGo(wanted: Map<string, RouteConfig>, httpProxy: HttpProxyConfig | undefined): Set<string> {
+    const letGo = new Set<string>();
     for (const [name, route] of this.routes) {
-      if (!wanted.has(name)) {
-        this.routes.delete(name);
-        await route.close();
-      }
+      const next = wanted.get(name);
+      if (!next || !sameAddress(route.listen, next.listen)) letGo.add(addressKey(route.address));
     }
-    for (const [name, cfg] of wanted) {
-      const running = this.routes.get(name);
-      if (running) {
-        await running.update(cfg);
-        continue;
-      }
-      const route = await TcpRoute.start(cfg, { ...this.deps, onConnection: this.opts.onConnection });
-      this.routes.set(name, route);
-      this.opts.onEvent?.({ type: 'listening', route: name, address: route.stats.listen, upstream: route.stats.upstream });
+    if (this.http && (!httpProxy || !sameAddress(this.http.listen, httpProxy.listen))) letGo.add(addressKey(this.http.address));
+    return letGo;
+  }
+
+  /** A route's change, or a new route already listening (announced, and kept, on commit). */
+  private async stageRoute(name: string, cfg: RouteConfig): Promise<StagedChange> {
+    const running = this.routes.get(name);
+    if (running) return this.announcingMove(name, running, cfg.listen, await running.stage(cfg));
+    const route = await TcpRoute.start(cfg, { ...this.deps, onConnection: this.opts.onConnection });
+    return {
+      commit: () => {
+        this.routes.set(name, route);
+        this.announce(name, route);
+      },
+      abort: () => void route.close(true),
+    };
+  }
+
+  private async stageHttp(cfg: HttpProxyConfig): Promise<StagedChange> {
+    if (this.http) return this.announcingMove('http-proxy', this.http, cfg.listen, await this.http.stage(cfg));
+    const http = await HttpForwardProxy.start(cfg, this.deps);
+    return {
+      commit: () => {
+        this.http = http;
+        this.announce('http-proxy', http);
+      },
+      abort: () => void http.close(),
+    };
+  }
+
+  /** `change`, followed by a listening event when it moves `listener` to another address. */
+  private announcingMove(name: string, listener: TcpRoute | HttpForwardProxy, listen: ListenAddress, change: StagedChange): StagedChange {
+    const moves = !sameAddress(listener.listen, listen);
+    return {
+      commit: () => {
+        change.commit();
+        if (moves) this.announce(name, listener);
+      },
+      abort: () => change.abort(),
+    };
+  }
+
+  private announce(name: string, listener: TcpRoute | HttpForwardProxy): void {
+    this.opts.onEvent?.({ type: 'listening', route: name, address: listener.stats.listen, upstream: listener.stats.upstream });
+  }
+
+  /** Removed routes stop accepting (their connections run on); a removed forward proxy closes. */
+  private async closeUnwanted(wanted: Map<string, RouteConfig>, httpWanted: boolean): Promise<void> {
+    for (const [name, route] of this.routes) {
+      if (wanted.has(name)) continue;
+      this.routes.delete(name);
+      await route.close();
     }
-    if (config.httpProxy && this.http) await this.http.update(config.httpProxy);
-    else if (config.httpProxy) {
-      this.http = await HttpForwardProxy.start(config.httpProxy, this.deps);
-      this.opts.onEvent?.({ type: 'listening', route: 'http-proxy', address: this.http.stats.listen, upstream: 'per rule' });
-    } else if (this.http) {
+    if (!httpWanted && this.http) {
       await this.http.close();
       this.http = undefined;
     }
   }
+}
+
+/** A bound or configured address as a set key. */
+function addressKey(a: ListenAddress): string {
+  return `${a.host}|${a.port}`;
 }

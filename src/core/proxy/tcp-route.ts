@@ -3,7 +3,7 @@ import { SessionCache } from '../tls';
 import type { AuditLog } from '../audit';
 import { readCaFiles } from './ca-files';
 import type { IdentityResolver } from './identity-resolver';
-import { checkLoopback, listen } from './listen';
+import { checkLoopback, listen, type ListenAddress } from './listen';
 import type { RouteConfig } from './schema';
 import { splice } from './splice';
 import { RouteStats } from './stats';
@@ -25,13 +25,28 @@ export function routeName(r: Pick<RouteConfig, 'name' | 'listen'>): string {
 }
 
 /**
+ * A change prepared by stage(): whatever can fail (reading CA files, binding a new address) is done,
+ * so the proxy can refuse a whole reload before anything running changes; commit() cannot fail.
+ */
+export interface StagedChange {
+  commit(): void;
+  /** Drops the change: closes a listener bound for it. */
+  abort(): void;
+}
+
+/** True when two listen addresses are the same as configured (port 0 included). */
+export function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+/**
  * One TCP route: plain TCP accepted on a loopback port, each connection spliced to its own TLS
- * session with the route's one upstream. update() changes what new connections get; open ones
- * keep going. The route's ticket cache spares the key a signature on reconnects.
+ * session with the route's one upstream. stage() changes what new connections get, and where they
+ * are accepted; open ones keep going. The route's ticket cache spares the key a signature on reconnects.
  */
 export class TcpRoute {
   readonly stats: RouteStats;
-  private readonly server: Server;
+  private server: Server;
   private readonly sessions = new SessionCache();
   private readonly open = new Set<Socket>();
   /** Sessions still being recorded, so close() returns only once their audit lines are queued. */
@@ -45,21 +60,15 @@ export class TcpRoute {
     private readonly deps: RouteDeps,
   ) {
     this.stats = new RouteStats(routeName(config), '', '');
-    // allowHalfOpen: a client that ends its side still gets the upstream's answer.
-    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => {
-      const running = this.onConnection(c);
-      this.sessionsRunning.add(running);
-      void running.finally(() => this.sessionsRunning.delete(running));
-    });
+    this.server = this.createServer();
   }
 
   /** Checks, binds and starts a route. */
   static async start(config: RouteConfig, deps: RouteDeps): Promise<TcpRoute> {
     checkLoopback(config.listen, deps.allowNonLoopback, `route ${routeName(config)}`);
     const route = new TcpRoute(config, deps);
-    await route.update(config);
-    route.boundPort = await listen(route.server, config.listen, `route ${routeName(config)}`);
-    route.stats.listen = `${config.listen.host}:${route.boundPort}`;
+    const ca = await readCaFiles(config.ca);
+    route.use(config, ca, await listen(route.server, config.listen, `route ${routeName(config)}`));
     return route;
   }
 
@@ -68,11 +77,52 @@ export class TcpRoute {
     return this.boundPort;
   }
 
-  /** New settings (same listen address) for connections accepted from now on. */
-  async update(config: RouteConfig): Promise<void> {
+  /** The listen address as configured (port 0: any free one). */
+  get listen(): ListenAddress {
+    return this.config.listen;
+  }
+
+  /** Where the route accepts connections now: the configured host and the bound port. */
+  get address(): ListenAddress {
+    return { host: this.config.listen.host, port: this.boundPort };
+  }
+
+  /**
+   * Prepares new settings for connections accepted from now on. A new listen address is bound here,
+   * so a used port refuses the change while the old listener still serves; commit() then stops
+   * accepting on the old address, and what it accepted runs on (same route, same counters).
+   */
+  async stage(config: RouteConfig): Promise<StagedChange> {
     const ca = await readCaFiles(config.ca);
+    if (sameAddress(this.config.listen, config.listen)) {
+      return { commit: () => this.use(config, ca, this.boundPort), abort: () => undefined };
+    }
+    checkLoopback(config.listen, this.deps.allowNonLoopback, `route ${routeName(config)}`);
+    const server = this.createServer();
+    const port = await listen(server, config.listen, `route ${routeName(config)}`);
+    return {
+      commit: () => {
+        this.server.close();
+        this.server = server;
+        this.use(config, ca, port);
+      },
+      abort: () => void server.close(),
+    };
+  }
+
+  /** Stops accepting; open connections run on (their handles close as they end) unless `drop`. */
+  async close(drop = false): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (!drop) return;
+    for (const c of this.open) c.destroy();
+    await Promise.all([closed, ...this.sessionsRunning]);
+  }
+
+  /** Takes `config` for connections accepted from now on (on `port`). */
+  private use(config: RouteConfig, ca: Buffer[], port: number): void {
     if (this.config && (this.config.upstream.host !== config.upstream.host || this.config.upstream.port !== config.upstream.port)) this.sessions.clear();
     this.config = config;
+    this.boundPort = port;
     this.target = {
       route: routeName(config),
       host: config.upstream.host,
@@ -82,15 +132,17 @@ export class TcpRoute {
       ...(config.servername ? { servername: config.servername } : {}),
       ...(config.alpn ? { alpn: config.alpn } : {}),
     };
+    this.stats.listen = `${config.listen.host}:${port}`;
     this.stats.upstream = `${config.upstream.host}:${config.upstream.port}`;
   }
 
-  /** Stops accepting; open connections run on (their handles close as they end) unless `drop`. */
-  async close(drop = false): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    if (!drop) return;
-    for (const c of this.open) c.destroy();
-    await Promise.all([closed, ...this.sessionsRunning]);
+  private createServer(): Server {
+    // allowHalfOpen: a client that ends its side still gets the upstream's answer.
+    return createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => {
+      const running = this.onConnection(c);
+      this.sessionsRunning.add(running);
+      void running.finally(() => this.sessionsRunning.delete(running));
+    });
   }
 
   private async onConnection(client: Socket): Promise<void> {

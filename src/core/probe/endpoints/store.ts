@@ -4,6 +4,7 @@ import { KeyportError } from '../../../shared/errors';
 import type { ProbeReport } from '../../../shared/probe-report';
 import { writeFileAtomic } from '../../identities/atomic-file';
 import { withFileLock } from '../../identities/file-lock';
+import { parseVersionedJson } from '../../identities/versioned-json';
 import { ENDPOINTS_SCHEMA_VERSION, EndpointsFileSchema, HISTORY_LIMIT, StoredResultSchema, type Endpoint, type EndpointsFile } from './schema';
 
 /** What `endpoints add` gives; the store adds the creation time and an empty history. */
@@ -91,25 +92,13 @@ export class EndpointStore {
   }
 
   private parse(text: string): EndpointsFile {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw this.corrupt(`it is not valid JSON (${(e as Error).message})`);
-    }
-    const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-    if (typeof version === 'number' && version > ENDPOINTS_SCHEMA_VERSION) {
-      throw new KeyportError(
-        'KEYPORT_ENDPOINTS_NEWER_SCHEMA',
-        `The saved endpoints ${this.file} were written by a newer Keyport (schema ${version}); update Keyport to use them.`,
-      );
-    }
-    const parsed = EndpointsFileSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw this.corrupt(`${issue?.path.join('.') || 'top level'}: ${issue?.message ?? 'invalid'}`);
-    }
-    return parsed.data;
+    return parseVersionedJson(text, {
+      schema: EndpointsFileSchema,
+      version: ENDPOINTS_SCHEMA_VERSION,
+      newer: (version) =>
+        new KeyportError('KEYPORT_ENDPOINTS_NEWER_SCHEMA', `The saved endpoints ${this.file} were written by a newer Keyport (schema ${version}); update Keyport to use them.`),
+      corrupt: (why) => this.corrupt(why),
+    });
   }
 
   private corrupt(why: string): KeyportError {
