@@ -2,7 +2,7 @@ import { errorForReceivedAlert } from './alerts';
 import { AlertDescription, AlertLevel, type TlsVersionName } from './constants';
 import type { RecordLayer } from './record-layer';
 import type { RecordProtection } from './record-protection';
-import { protocolError, TlsError } from './tls-error';
+import { protocolError } from './tls-error';
 
 /**
  * The server's alert and ChangeCipherSpec records: which ones end the connection, which are
@@ -38,18 +38,19 @@ export class ControlRecords {
   }
 
   /**
-   * An alert record; returns only for alerts that change nothing: user_canceled, and on 1.2 (or
-   * before the version is known) any warning, such as the unrecognized_name older servers send.
+   * An alert record: true for close_notify (what a close means is the caller's to say: an error
+   * during the handshake, the end of the data after it; no exception is built for every clean
+   * close), false for alerts that change nothing: user_canceled, and on 1.2 (or before the version
+   * is known) any warning, such as the unrecognized_name older servers send. Throws for the rest.
    */
-  onAlert(data: Buffer, during: string): void {
+  onAlert(data: Buffer, during: string): boolean {
     if (data.length !== 2) throw protocolError('The server sent a malformed alert.', AlertDescription.decode_error);
     const [level, description] = [data[0] as number, data[1] as number];
     this.layer.trace.alert('received', level, description);
-    if (description === AlertDescription.close_notify) {
-      throw new TlsError('KEYPORT_TLS_CLOSED', `The server closed the connection (close_notify) ${during}.`);
-    }
+    if (description === AlertDescription.close_notify) return true;
     if (level === AlertLevel.warning && (description === AlertDescription.user_canceled || this.version() !== 'TLSv1.3')) {
-      return this.layer.limits.onWarningAlert();
+      this.layer.limits.onWarningAlert();
+      return false;
     }
     throw errorForReceivedAlert(description, during);
   }

@@ -191,7 +191,10 @@ export class KeyportTlsSocket extends TransportSocket {
       case ContentType.handshake:
         return this.layer.handshake.push(record.data);
       case ContentType.alert:
-        return this.control.onAlert(record.data, `while ${this.step}`);
+        if (this.control.onAlert(record.data, `while ${this.step}`)) {
+          throw new TlsError('KEYPORT_TLS_CLOSED', `The server closed the connection (close_notify) while ${this.step}.`);
+        }
+        return;
       case ContentType.change_cipher_spec:
         return this.control.onChangeCipherSpec(record.data);
       default:
@@ -301,10 +304,7 @@ export class KeyportTlsSocket extends TransportSocket {
         return;
       }
       case ContentType.alert:
-        try {
-          this.control.onAlert(record.data, 'after the handshake');
-        } catch (e) {
-          if (!(e instanceof TlsError && e.code === 'KEYPORT_TLS_CLOSED')) throw e;
+        if (this.control.onAlert(record.data, 'after the handshake')) {
           this.peerClosed = true;
           this.closeNotify = true;
           this.push(null);
