@@ -9,28 +9,22 @@ export function hkdfExtract(hash: Hash, salt: Buffer, ikm: Buffer): Buffer {
   return createHmac(hash, salt).update(ikm).digest();
 }
 
-export function hkdfExpand(hash: Hash, prk: Buffer, info: Buffer, length: number): Buffer {
-  const blocks: Buffer[] = [];
-  let prev = Buffer.alloc(0);
-  let total = 0;
-  for (let i = 1; total < length; i++) {
-    prev = createHmac(hash, prk).update(prev).update(info).update(Buffer.of(i)).digest();
-    blocks.push(prev);
-    total += prev.length;
-  }
-  return Buffer.concat(blocks).subarray(0, length);
-}
-
-/** HKDF-Expand-Label(secret, "tls13 " + label, context, length). */
+/**
+ * HKDF-Expand-Label(secret, "tls13 " + label, context, length). Every TLS 1.3 output (keys, IVs,
+ * secrets) fits one block of the suite's hash, so HKDF-Expand (RFC 5869 §2.3) is one HMAC:
+ * T(1) = HMAC(secret, HkdfLabel || 0x01).
+ */
 export function expandLabel(hash: Hash, secret: Buffer, label: string, context: Buffer, length: number): Buffer {
+  if (length > hashLength(hash)) throw new Error(`HKDF-Expand-Label of ${length} bytes is longer than one ${hash} block`);
   const fullLabel = Buffer.from(`tls13 ${label}`, 'latin1');
-  const info = Buffer.allocUnsafe(2 + 1 + fullLabel.length + 1 + context.length);
+  const info = Buffer.allocUnsafe(2 + 1 + fullLabel.length + 1 + context.length + 1);
   info.writeUInt16BE(length, 0);
   info[2] = fullLabel.length;
   fullLabel.copy(info, 3);
   info[3 + fullLabel.length] = context.length;
   context.copy(info, 4 + fullLabel.length);
-  return hkdfExpand(hash, secret, info, length);
+  info[info.length - 1] = 1;
+  return createHmac(hash, secret).update(info).digest().subarray(0, length);
 }
 
 export function hashLength(hash: Hash): number {
