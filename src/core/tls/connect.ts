@@ -72,7 +72,7 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
     port: opts.port,
     ...(isIP(verifyName) ? {} : { sni: verifyName }),
     verifyName,
-    ca: (opts.ca ?? []).flatMap((c, i) => readCertificates(c, `CA certificate #${i + 1}`)),
+    ca: (opts.ca ?? []).flatMap(caCertificates),
     ...(opts.useSystemStore !== undefined ? { useSystemStore: opts.useSystemStore } : {}),
     ...(opts.alpn?.length ? { alpn: opts.alpn } : {}),
     ...(signer ? { signer } : {}),
@@ -86,6 +86,15 @@ function handshakeConfig(opts: ConnectOptions): HandshakeConfig {
     rejectUnauthorized: opts.rejectUnauthorized ?? true,
     allowTls12WithoutEms: opts.allowTls12WithoutEms ?? false,
   };
+}
+
+/** Certificates of each CA buffer, decoded once: a proxy route passes the same buffers to every connection. */
+const decodedCa = new WeakMap<Buffer, Buffer[]>();
+
+function caCertificates(ca: Buffer, index: number): Buffer[] {
+  let certs = decodedCa.get(ca);
+  if (!certs) decodedCa.set(ca, (certs = readCertificates(ca, `CA certificate #${index + 1}`)));
+  return certs;
 }
 
 /** The client identity given up front: `identity`, or `signer` with `chain` (none with `selectIdentity`). */
