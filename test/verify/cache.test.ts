@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isKeyportError } from '../../src/shared/errors';
 import { verifyServerChain, type VerifyServerChainOptions } from '../../src/core/pki/verify';
-import { BoundedMap } from '../../src/core/pki/verify/bounded-map';
+import { BoundedMap } from '../../src/core/bounded-map';
 import { parseCertCached } from '../../src/core/pki/verify/cert-cache';
 import { buildCorpus, type Case } from './corpus';
 import { TestPki } from './openssl-pki';

@@ -1,6 +1,7 @@
 import type { IdentityStatus, IdentityView, KeyStoreView } from '../../shared/identity';
 import type { KeyRef } from '../keystores/types';
-import { parseCertificate, type CertificateInfo } from '../pki/certificate';
+import type { CertificateInfo } from '../pki/certificate';
+import { leafFacts } from './leaf-facts';
 import type { IdentityRecord } from './schema';
 
 const DAY_MS = 86_400_000;
@@ -24,22 +25,27 @@ export function keyStoreView(ref: KeyRef): KeyStoreView {
   return ref.kind === 'keychain' ? { kind: 'keychain' } : { kind: 'pkcs11', module: ref.module, token: ref.token };
 }
 
-/** The public view of a stored identity, derived from its leaf certificate. */
+/**
+ * The public view of a stored identity, derived from its leaf certificate. The certificate's facts
+ * are parsed once per distinct leaf (see leafFacts); the status at `now` and the record's own
+ * fields are read on every call.
+ */
 export function identityView(record: IdentityRecord, now = new Date()): IdentityView {
-  const leaf = parseCertificate(Buffer.from(record.chain[0]!, 'base64'), `the certificate of identity ${record.id}`);
+  const leaf = leafFacts(record.chain[0]!, `the certificate of identity ${record.id}`);
+  const validity = { notBefore: new Date(leaf.notBefore), notAfter: new Date(leaf.notAfter) };
   return {
     id: record.id,
     label: record.label,
     subject: leaf.subject,
-    sans: leaf.sans,
+    sans: [...leaf.sans],
     issuer: leaf.issuer,
     serial: leaf.serial,
-    notBefore: leaf.notBefore.toISOString(),
-    notAfter: leaf.notAfter.toISOString(),
+    notBefore: validity.notBefore.toISOString(),
+    notAfter: validity.notAfter.toISOString(),
     fingerprintSha256: leaf.fingerprintSha256,
     keyAlgorithm: leaf.keyAlgorithm,
     keyStore: keyStoreView(record.key),
-    status: certificateStatus(leaf, now),
+    status: certificateStatus(validity, now),
     source: record.source,
     chainLength: record.chain.length,
     createdAt: record.createdAt,

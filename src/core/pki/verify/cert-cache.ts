@@ -1,4 +1,4 @@
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../bounded-map';
 import { fingerprintOf, parseCert, type ParsedCert } from './parsed-cert';
 
 /** Enough for the chains and anchors of every server a desktop session talks to. */

@@ -1,4 +1,4 @@
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../bounded-map';
 import { badCertificate, outsideValidity } from './failures';
 import type { ParsedCert } from './parsed-cert';
 import { WEAK_SIGNATURE_ALGORITHMS } from './oids';

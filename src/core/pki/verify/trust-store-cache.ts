@@ -1,4 +1,4 @@
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../bounded-map';
 import { fingerprintOf } from './parsed-cert';
 import { loadSystemStore } from './system-store';
 import { parseAnchors, TrustStore } from './trust-store';

@@ -1,6 +1,7 @@
 /**
- * A Map that keeps at most `limit` entries, dropping the least recently used: the verifier's caches
- * must not grow with every server a long-running proxy meets.
+ * A Map that keeps at most `limit` entries, dropping the least recently used: the process-wide caches
+ * (the verifier's, the identity views') must not grow with every server or certificate a
+ * long-running proxy or app meets.
  */
 export class BoundedMap<K, V> {
   private readonly entries = new Map<K, V>();
