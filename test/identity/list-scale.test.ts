@@ -1,8 +1,7 @@
 /**
- * 1,000 identities (the e2e scale test's data): Keyport.listIdentities parses each leaf once, so a
- * second listing of the same registry (the app's refresh, `identities.list` after a change) costs
- * the registry read, not 1,000 certificate parses. Both figures are printed for the report; the
- * ratio is loose (a shared 2-core machine is noisy) but fails when every call parses again.
+ * 1,000 identities (the e2e scale test's data): a listing served from the per-leaf facts cache
+ * (the app's refresh, `identities.list` after a change) gives exactly the views the first listing
+ * parsed. What the cache saves is measured by bench/identities.ts, not here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyport } from '../../src/core/app';
@@ -10,12 +9,6 @@ import { tempDir, type TempDir } from '../testbed/proc';
 import { writeManyIdentities } from '../../e2e/support/many-identities';
 
 const COUNT = 1000;
-
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - start };
-}
 
 describe(`listing ${COUNT} identities`, () => {
   let data: TempDir;
@@ -25,8 +18,6 @@ describe(`listing ${COUNT} identities`, () => {
     data = await tempDir('list-scale');
     await writeManyIdentities(data.path, COUNT);
     keyport = new Keyport({ dataDir: data.path });
-    // The registry read alone, so the cold listing below measures the parses rather than module warm-up.
-    await keyport.registry.read();
   });
 
   afterAll(async () => {
@@ -34,17 +25,11 @@ describe(`listing ${COUNT} identities`, () => {
     await data?.remove();
   });
 
-  it('is much cheaper the second time and gives the same views', async () => {
-    const first = await timed(() => keyport.listIdentities());
-    const second = await timed(() => keyport.listIdentities());
-    const read = await timed(() => keyport.registry.read());
-    console.log(
-      `list-scale: ${COUNT} identities: listIdentities ${first.ms.toFixed(0)} ms cold, ${second.ms.toFixed(0)} ms warm ` +
-        `(${((100 * second.ms) / first.ms).toFixed(1)}%); the registry read alone ${read.ms.toFixed(0)} ms`,
-    );
-    expect(first.value).toHaveLength(COUNT);
-    expect(second.value).toEqual(first.value);
-    expect(second.value.filter((v) => v.status === 'expired')).toHaveLength(COUNT / 10);
-    expect(second.ms).toBeLessThan(first.ms * 0.5);
+  it('gives the same views the second time', async () => {
+    const first = await keyport.listIdentities();
+    const second = await keyport.listIdentities();
+    expect(first).toHaveLength(COUNT);
+    expect(second).toEqual(first);
+    expect(second.filter((v) => v.status === 'expired')).toHaveLength(COUNT / 10);
   });
 });
