@@ -10,7 +10,7 @@ export type LeafFacts = Readonly<Pick<CertificateInfo, 'subject' | 'issuer' | 's
 };
 
 /** More than the identities any one user keeps, registry and tokens together. */
-export const LEAF_FACTS_CACHE_SIZE = 4096;
+const LEAF_FACTS_CACHE_SIZE = 4096;
 
 const cache = new BoundedMap<string, LeafFacts>(LEAF_FACTS_CACHE_SIZE);
 

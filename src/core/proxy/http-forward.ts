@@ -4,10 +4,10 @@ import { toKeyportError, type KeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { hostMatches } from './host-glob';
-import { checkLoopback, listen, type ListenAddress } from './listen';
+import { checkLoopback, listen, stageListener, type ListenAddress, type StagedChange } from './listen';
 import type { HttpProxyConfig, HttpRule } from './schema';
 import { RouteStats } from './stats';
-import { sameAddress, type RouteDeps, type StagedChange } from './tcp-route';
+import type { RouteDeps } from './tcp-route';
 import { openUpstream } from './upstream';
 
 /** Request headers that belong to the hop to the proxy, not to the upstream. */
@@ -64,26 +64,22 @@ export class HttpForwardProxy {
   }
 
   /**
-   * Prepares new rules for requests from now on. A new listen address is bound here, as for a TCP
-   * route (TcpRoute.stage): a used port refuses the change while the old listener serves; commit()
-   * stops accepting on the old address and lets its open connections finish.
+   * Prepares new rules for requests from now on, and a new listen address if it changed (see
+   * stageListener: a used port refuses the change while the old listener serves).
    */
   async stage(config: HttpProxyConfig): Promise<StagedChange> {
     const rules = await loadRules(config);
-    if (sameAddress(this.config.listen, config.listen)) {
-      return { commit: () => this.use(config, rules, this.boundPort), abort: () => undefined };
-    }
-    checkLoopback(config.listen, this.deps.allowNonLoopback, 'the HTTP proxy');
-    const server = this.createServer();
-    const port = await listen(server, config.listen, 'the HTTP proxy');
-    return {
-      commit: () => {
-        this.server.close();
+    return stageListener({
+      current: { server: this.server, listen: this.config.listen, port: this.boundPort },
+      next: config.listen,
+      allowNonLoopback: this.deps.allowNonLoopback,
+      what: 'the HTTP proxy',
+      createServer: () => this.createServer(),
+      take: (server, port) => {
         this.server = server;
         this.use(config, rules, port);
       },
-      abort: () => void server.close(),
-    };
+    });
   }
 
   /** Stops listening and closes every connection. */

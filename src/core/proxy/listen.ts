@@ -44,3 +44,51 @@ export function listen(server: Server, addr: ListenAddress, what: string): Promi
     });
   });
 }
+
+/**
+ * A change prepared before a reload commits: whatever can fail (reading CA files, binding a new
+ * address) is done, so the proxy can refuse a whole reload before anything running changes; commit() cannot fail.
+ */
+export interface StagedChange {
+  commit(): void;
+  /** Drops the change: closes a listener bound for it. */
+  abort(): void;
+}
+
+/** True when two listen addresses are the same as configured (port 0 included). */
+export function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+/** A listener's next address, and how it takes the server that accepts from then on. */
+export interface ListenerChange<S extends Server> {
+  current: { server: S; listen: ListenAddress; port: number };
+  next: ListenAddress;
+  allowNonLoopback: boolean;
+  /** Names the listener in errors ("route web", "the HTTP proxy"). */
+  what: string;
+  createServer(): S;
+  /** Applies the change; `server` and `port` are the current ones, or the new ones after a move. */
+  take(server: S, port: number): void;
+}
+
+/**
+ * Stages a listener for a reload. At the same address commit() only applies the change. At a new
+ * one the address is bound now, so a used port refuses the change while the old listener serves;
+ * commit() then stops accepting on the old address (what it accepted runs on) and hands over the
+ * new server, and abort() closes it.
+ */
+export async function stageListener<S extends Server>(c: ListenerChange<S>): Promise<StagedChange> {
+  const { current } = c;
+  if (sameAddress(current.listen, c.next)) return { commit: () => c.take(current.server, current.port), abort: () => undefined };
+  checkLoopback(c.next, c.allowNonLoopback, c.what);
+  const server = c.createServer();
+  const port = await listen(server, c.next, c.what);
+  return {
+    commit: () => {
+      current.server.close();
+      c.take(server, port);
+    },
+    abort: () => void server.close(),
+  };
+}

@@ -5,11 +5,11 @@ import { toKeyportError } from '../../shared/errors';
 import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
 import { IdentityResolver, type IdentitySource } from './identity-resolver';
-import type { ListenAddress } from './listen';
+import { sameAddress, type ListenAddress, type StagedChange } from './listen';
 import type { HttpProxyConfig, ProxyConfig, RouteConfig } from './schema';
 import { writeProxyState } from './state-file';
 import { startStatusServer, type ProxyStatus, type StatusServer } from './status-server';
-import { routeName, sameAddress, TcpRoute, type RouteDeps, type StagedChange } from './tcp-route';
+import { routeName, TcpRoute, type RouteDeps } from './tcp-route';
 
 /** Something the proxy tells its host (the CLI prints these, the app shows them). */
 export type ProxyEvent =

@@ -3,7 +3,7 @@ import { SessionCache } from '../tls';
 import type { AuditLog } from '../audit';
 import { readCaFiles } from './ca-files';
 import type { IdentityResolver } from './identity-resolver';
-import { checkLoopback, listen, type ListenAddress } from './listen';
+import { checkLoopback, listen, stageListener, type ListenAddress, type StagedChange } from './listen';
 import type { RouteConfig } from './schema';
 import { splice } from './splice';
 import { RouteStats } from './stats';
@@ -22,21 +22,6 @@ export interface RouteDeps {
 /** The route's name: its `name`, else its listen address. */
 export function routeName(r: Pick<RouteConfig, 'name' | 'listen'>): string {
   return r.name ?? `${r.listen.host}:${r.listen.port}`;
-}
-
-/**
- * A change prepared by stage(): whatever can fail (reading CA files, binding a new address) is done,
- * so the proxy can refuse a whole reload before anything running changes; commit() cannot fail.
- */
-export interface StagedChange {
-  commit(): void;
-  /** Drops the change: closes a listener bound for it. */
-  abort(): void;
-}
-
-/** True when two listen addresses are the same as configured (port 0 included). */
-export function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
-  return a.host === b.host && a.port === b.port;
 }
 
 /**
@@ -94,20 +79,17 @@ export class TcpRoute {
    */
   async stage(config: RouteConfig): Promise<StagedChange> {
     const ca = await readCaFiles(config.ca);
-    if (sameAddress(this.config.listen, config.listen)) {
-      return { commit: () => this.use(config, ca, this.boundPort), abort: () => undefined };
-    }
-    checkLoopback(config.listen, this.deps.allowNonLoopback, `route ${routeName(config)}`);
-    const server = this.createServer();
-    const port = await listen(server, config.listen, `route ${routeName(config)}`);
-    return {
-      commit: () => {
-        this.server.close();
+    return stageListener({
+      current: { server: this.server, listen: this.config.listen, port: this.boundPort },
+      next: config.listen,
+      allowNonLoopback: this.deps.allowNonLoopback,
+      what: `route ${routeName(config)}`,
+      createServer: () => this.createServer(),
+      take: (server, port) => {
         this.server = server;
         this.use(config, ca, port);
       },
-      abort: () => void server.close(),
-    };
+    });
   }
 
   /** Stops accepting; open connections run on (their handles close as they end) unless `drop`. */
