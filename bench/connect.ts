@@ -49,22 +49,27 @@ export async function run(): Promise<BenchRow[]> {
     const bytes = FILE_MB * 1024 * 1024;
     const keyport = () => timed(process.execPath, keyportArgs(fx), fx.keyring.env, GET_BIG);
     const curl = () => timed('curl', curlArgs(fx), {}, '');
+    const nodeTls = () => timed(process.execPath, nodeTlsArgs(fx), {}, GET_BIG);
     await keyport(); // warm-up: page cache, nginx, keyring, compile cache
     await curl();
+    await nodeTls();
     const startups: number[] = [];
     for (let i = 0; i < TURNS; i++) startups.push(check(await timed(process.execPath, keyportArgs(fx), fx.keyring.env, WHOAMI), 0, 'keyport connect /whoami').cpu);
     const ours: Timed[] = [];
     const theirs: Timed[] = [];
+    const node: Timed[] = [];
     for (let i = 0; i < TURNS; i++) {
       ours.push(check(await keyport(), bytes, 'keyport connect'));
       theirs.push(check(await curl(), bytes, 'curl'));
+      node.push(check(await nodeTls(), bytes, 'node:tls'));
     }
     const mbps = (ms: number) => FILE_MB / (ms / 1000);
-    const turns = (f: (o: Timed, t: Timed) => number) => median(ours.map((o, i) => f(o, theirs[i] as Timed)));
+    const turns = (f: (o: Timed, t: Timed) => number, mine = ours) => median(mine.map((o, i) => f(o, theirs[i] as Timed)));
     const what = `download ${FILE_MB} MB to stdout, whole process`;
     return [
       { bench: 'connect', case: `${what}, median (curl, ${SUITE})`, value: mbps(median(theirs.map((t) => t.ms))), unit: 'MB/s' },
       { bench: 'connect', case: `${what}, median (keyport connect; ratio: median of ${TURNS} turns)`, value: mbps(median(ours.map((o) => o.ms))), unit: 'MB/s', ratio: turns((o, t) => t.ms / o.ms), target: '>= 0.9x' },
+      { bench: 'connect', case: `${what}, median (node:tls piped to stdout, key file; ratio vs curl: Node's own floor)`, value: mbps(median(node.map((o) => o.ms))), unit: 'MB/s', ratio: turns((o, t) => t.ms / o.ms, node) },
       { bench: 'connect', case: `${what}, CPU user+system, median (curl)`, value: median(theirs.map((t) => t.cpu)), unit: 's' },
       { bench: 'connect', case: `${what}, CPU user+system, median (keyport connect; ratio: curl's over ours)`, value: median(ours.map((o) => o.cpu)), unit: 's', ratio: turns((o, t) => t.cpu / o.cpu) },
       { bench: 'connect', case: `start-up to exit without a download (GET /whoami), CPU, median (keyport connect)`, value: median(startups), unit: 's' },
@@ -97,6 +102,11 @@ async function setUp(stops: Array<() => Promise<unknown>>): Promise<Fixture> {
 function keyportArgs(fx: Fixture): string[] {
   const profile = process.env.KEYPORT_BENCH_PROFILE;
   return [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), KEYPORT_BIN, '--data-dir', fx.data.path, 'connect', `127.0.0.1:${fx.nginx.port}`, '--identity', fx.id, '--ca', fx.ca.rootFile];
+}
+
+/** bench/peers/node-tls-get.cjs: what Node's own TLS (OpenSSL) does with the same key as a file. */
+function nodeTlsArgs(fx: Fixture): string[] {
+  return [fileURLToPath(new URL('./peers/node-tls-get.cjs', import.meta.url)), String(fx.nginx.port), fx.ca.rootFile, fx.certFile, fx.keyFile, SUITE];
 }
 
 function curlArgs(fx: Fixture): string[] {

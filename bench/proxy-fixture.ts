@@ -2,8 +2,9 @@
  * What bench/proxy.ts measures against: upstreams (`openssl s_server -WWW` for bulk, nginx with
  * session tickets and one without for new connections, Go's echo server for latency; all TLS 1.3
  * with one cipher suite and client certificates required), a TPM identity in a
- * Keyport data dir, and the two proxies run as processes: `keyport proxy` through its CLI, and
- * stunnel4 in client mode with the same certificate and its key as a file.
+ * Keyport data dir, and the proxies run as processes: `keyport proxy` through its CLI, stunnel4 in
+ * client mode with the same certificate and its key as a file, and a relay on node:tls with the same
+ * (bench/peers/node-tls-relay.cjs: what a proxy on Node's own TLS costs here).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -40,6 +41,9 @@ export interface ProxyFixture {
   /** Listening ports of stunnel's services. */
   stunnel: Record<'bulk' | 'echo' | 'conn', number>;
   stunnelProc: Proc;
+  /** Listening ports of the node:tls relay's services (the same three as stunnel's). */
+  relay: Record<'bulk' | 'echo' | 'conn', number>;
+  relayProc: Proc;
   /** Keyport's status endpoint, `http://127.0.0.1:P/TOKEN`. */
   statusUrl: string;
   proxy: Proc;
@@ -79,7 +83,10 @@ export async function startProxyFixture(bulkMb: number, stops: Array<() => Promi
   const stunnel = { bulk: await freePort(), echo: await freePort(), conn: await freePort() };
   const stunnelProc = await startStunnel(dir.path, ca, client, { bulk: [stunnel.bulk, www.port], echo: [stunnel.echo, echo.port], conn: [stunnel.conn, nginx.port] });
   stops.push(() => stunnelProc.stop());
-  return { ca, client, www, nginx, nginxNoTicket, echo, keyport, stunnel, stunnelProc, statusUrl, proxy };
+  const relay = { bulk: await freePort(), echo: await freePort(), conn: await freePort() };
+  const relayProc = await startRelay(ca, client, { bulk: [relay.bulk, www.port], echo: [relay.echo, echo.port], conn: [relay.conn, nginx.port] });
+  stops.push(() => relayProc.stop());
+  return { ca, client, www, nginx, nginxNoTicket, echo, keyport, stunnel, stunnelProc, relay, relayProc, statusUrl, proxy };
 }
 
 /** An EC P-256 key made on the TPM, its certificate from `ca`, attached as an identity; its id. */
@@ -94,6 +101,14 @@ async function tpmIdentity(tpm: Tpm, ca: TestCa, dataDir: string): Promise<strin
   const attached = await runCli([...flags, 'attach', keyId, certFile, '--json'], cli);
   if (attached.code !== 0) throw new Error(`keyport attach failed: ${attached.stderr}`);
   return (JSON.parse(attached.stdout) as { id: string }).id;
+}
+
+/** bench/peers/node-tls-relay.cjs under this Node, one service per [listen, upstream] pair. */
+function startRelay(ca: TestCa, client: IssuedCert, services: Record<string, [number, number]>): Promise<Proc> {
+  const relay = fileURLToPath(new URL('./peers/node-tls-relay.cjs', import.meta.url));
+  const pairs = Object.values(services).map(([listen, upstream]) => `${listen}=${upstream}`);
+  const ports = Object.values(services).map(([listen]) => listen);
+  return startProcess(process.execPath, [relay, ca.rootFile, client.chainFile, client.keyFile, SUITE, ...pairs], { name: 'node:tls relay', ready: { port: ports.at(-1) as number } });
 }
 
 /** stunnel4 in client mode, one service per [listen, upstream] pair. */

@@ -1,8 +1,9 @@
 /**
  * The local proxy (issue 10), `keyport proxy` driven as a process through its CLI, with a TPM
  * identity (bench/proxy-fixture.ts). Every figure is a ratio against a peer in the same run:
- * 1. Bulk download through a route against stunnel4 in client mode (same suite, its key a file)
- *    and against node:tls downloading straight from the upstream (no proxy); each client runs in
+ * 1. Bulk download through a route against stunnel4 in client mode (same suite, its key a file),
+ *    a relay on node:tls (Node's own TLS, key file: what any Node proxy pays here), and node:tls
+ *    downloading straight from the upstream (no proxy); each client runs in
  *    a process of its own, taking turns; ratios are medians of per-turn ratios. Target: >= 1.0x
  *    stunnel (the issue's minimum is 0.8x). Also each proxy's CPU time per MB (/proc), steadier than
  *    wall-clock throughput on a busy machine.
@@ -10,6 +11,7 @@
  *    (TLS 1.3 tickets) against full handshakes (an upstream without tickets), in alternating
  *    batches, after untimed warm-up connections of each kind (a proxy runs long: its handshake
  *    code is JIT-compiled by then). Target: >= 10x. The proxy's /status must show the handshakes were what they claim.
+ *    stunnel's and the node:tls relay's resumed connections (key files) are the floor of C and of Node here.
  * 3. Latency added per request (64-byte echo round trip on an open connection) by each proxy over
  *    a direct node:tls connection to the same Go echo server, p50 and p99.
  * KEYPORT_BENCH_PROFILE=DIR writes the Keyport proxy's CPU profile to DIR.
@@ -53,13 +55,14 @@ async function bulkRows(fx: ProxyFixture, stops: Array<() => Promise<unknown>>):
   const clients = {
     keyport: await BenchClient.start(setup('tcp', fx.keyport.bulk)),
     stunnel: await BenchClient.start(setup('tcp', fx.stunnel.bulk)),
+    relay: await BenchClient.start(setup('tcp', fx.relay.bulk)),
     direct: await BenchClient.start(setup('node:tls', fx.www.port)),
   };
   stops.push(async () => Object.values(clients).forEach((c) => c.stop()));
   const bytes = BULK_MB * 1024 * 1024;
-  const mbps: Record<keyof typeof clients, number[]> = { keyport: [], stunnel: [], direct: [] };
-  const cpu = { keyport: [] as number[], stunnel: [] as number[] };
-  const pids = { keyport: fx.proxy.pid, stunnel: fx.stunnelProc.pid };
+  const mbps: Record<keyof typeof clients, number[]> = { keyport: [], stunnel: [], relay: [], direct: [] };
+  const cpu = { keyport: [] as number[], stunnel: [] as number[], relay: [] as number[] };
+  const pids = { keyport: fx.proxy.pid, stunnel: fx.stunnelProc.pid, relay: fx.relayProc.pid };
   for (let turn = -1; turn < BULK_TURNS; turn++) {
     for (const [name, c] of Object.entries(clients) as Array<[keyof typeof clients, BenchClient]>) {
       const pid = name === 'direct' ? undefined : pids[name];
@@ -78,7 +81,9 @@ async function bulkRows(fx: ProxyFixture, stops: Array<() => Promise<unknown>>):
     { bench: 'proxy', case: `download ${BULK_MB} MB direct, no proxy, median (node:tls)`, value: median(mbps.direct), unit: 'MB/s' },
     { bench: 'proxy', case: `${what} (keyport route, TPM key; ratio vs stunnel, median of ${BULK_TURNS} turns)`, value: median(mbps.keyport), unit: 'MB/s', ratio: ratio(mbps.stunnel), target: '>= 1.0x' },
     { bench: 'proxy', case: `${what} (keyport route; ratio vs direct node:tls)`, value: median(mbps.keyport), unit: 'MB/s', ratio: ratio(mbps.direct) },
+    { bench: 'proxy', case: `${what} (node:tls relay, key file; ratio: keyport's over it)`, value: median(mbps.relay), unit: 'MB/s', ratio: ratio(mbps.relay) },
     { bench: 'proxy', case: `${perMb} (stunnel4)`, value: median(cpu.stunnel), unit: 'ms' },
+    { bench: 'proxy', case: `${perMb} (node:tls relay)`, value: median(cpu.relay), unit: 'ms' },
     { bench: 'proxy', case: `${perMb} (keyport; ratio: stunnel's over ours)`, value: median(cpu.keyport), unit: 'ms', ratio: median(cpu.stunnel) / median(cpu.keyport) },
   ];
 }
@@ -87,15 +92,18 @@ async function connectionRows(fx: ProxyFixture): Promise<BenchRow[]> {
   const full: number[] = [];
   const resumed: number[] = [];
   const stunnel: number[] = [];
+  const relay: number[] = [];
   // The first resumed-route connection is full: it gets the ticket.
   await connections(fx.keyport.tpmFull, CONNECTIONS.warmup.full);
   await connections(fx.keyport.tpmResumed, CONNECTIONS.warmup.resumed);
   await connections(fx.stunnel.conn, CONNECTIONS.warmup.resumed);
+  await connections(fx.relay.conn, CONNECTIONS.warmup.resumed);
   const before = await routeStatus(fx);
   for (let b = 0; b < CONNECTIONS.batches; b++) {
     full.push(...(await connections(fx.keyport.tpmFull, CONNECTIONS.full / CONNECTIONS.batches)));
     resumed.push(...(await connections(fx.keyport.tpmResumed, CONNECTIONS.resumed / CONNECTIONS.batches)));
     stunnel.push(...(await connections(fx.stunnel.conn, CONNECTIONS.resumed / CONNECTIONS.batches)));
+    relay.push(...(await connections(fx.relay.conn, CONNECTIONS.resumed / CONNECTIONS.batches)));
   }
   const after = await routeStatus(fx);
   const delta = (port: number, key: 'handshakesFull' | 'handshakesResumed') => (after.get(port)?.[key] ?? 0) - (before.get(port)?.[key] ?? 0);
@@ -110,6 +118,8 @@ async function connectionRows(fx: ProxyFixture): Promise<BenchRow[]> {
     { bench: 'proxy', case: 'new connections per second through stunnel4, one request each (key file; it resumes too)', value: perSecond(stunnel), unit: '/s' },
     { bench: 'proxy', case: 'connection through a route, full handshake, median', value: median(full), unit: 'ms' },
     { bench: 'proxy', case: 'connection through a route, resumed, median (ratio vs stunnel4)', value: median(resumed), unit: 'ms', ratio: median(resumed) / median(stunnel) },
+    { bench: 'proxy', case: 'connection through stunnel4, resumed, median', value: median(stunnel), unit: 'ms' },
+    { bench: 'proxy', case: 'connection through the node:tls relay, resumed, median (ratio: keyport over it)', value: median(relay), unit: 'ms', ratio: median(resumed) / median(relay) },
   ];
 }
 
@@ -147,9 +157,10 @@ async function latencyRows(fx: ProxyFixture): Promise<BenchRow[]> {
     direct: await directEcho(fx),
     keyport: await plainEcho(fx.keyport.echo),
     stunnel: await plainEcho(fx.stunnel.echo),
+    relay: await plainEcho(fx.relay.echo),
   };
   try {
-    const rtt: Record<keyof typeof sockets, number[]> = { direct: [], keyport: [], stunnel: [] };
+    const rtt: Record<keyof typeof sockets, number[]> = { direct: [], keyport: [], stunnel: [], relay: [] };
     for (const s of Object.values(sockets)) await roundTrips(s, ECHO.warmup);
     for (let b = 0; b < ECHO.batches; b++) {
       for (const [name, s] of Object.entries(sockets) as Array<[keyof typeof sockets, Socket]>) rtt[name].push(...(await roundTrips(s, ECHO.rounds / ECHO.batches)));
@@ -158,9 +169,9 @@ async function latencyRows(fx: ProxyFixture): Promise<BenchRow[]> {
     for (const p of [50, 99]) {
       const direct = percentile(rtt.direct, p);
       rows.push({ bench: 'proxy', case: `echo ${ECHO.bytes} B round trip, p${p} (direct node:tls)`, value: direct * 1000, unit: 'us' });
-      for (const name of ['stunnel', 'keyport'] as const) {
+      for (const name of ['stunnel', 'relay', 'keyport'] as const) {
         const v = percentile(rtt[name], p);
-        rows.push({ bench: 'proxy', case: `latency added per request by the proxy, p${p} (${name}; ratio: round trip over direct)`, value: (v - direct) * 1000, unit: 'us', ratio: v / direct });
+        rows.push({ bench: 'proxy', case: `latency added per request by the proxy, p${p} (${name === 'relay' ? 'node:tls relay' : name}; ratio: round trip over direct)`, value: (v - direct) * 1000, unit: 'us', ratio: v / direct });
       }
     }
     return rows;
