@@ -8,10 +8,14 @@ export const TAG_LENGTH = 16;
 /** Plaintext up to this size is joined with its trailer before sealing (a copy cheaper than a call). */
 const JOIN_TRAILER_MAX = 4096;
 
-/** One AEAD key: seals a record body into one buffer, opens one or returns null when forged. */
+/** One AEAD key: seals a record body, opens one or returns null when forged. */
 export interface Aead {
-  /** `prefix` (the record header) is copied in front of the output; `trailer` is sealed after `plaintext`. */
-  seal(nonce: Buffer, aad: Buffer, prefix: Buffer, plaintext: Buffer, trailer?: Buffer): Buffer;
+  /**
+   * The record's bytes in order: `prefix` (the record header), the ciphertext of `plaintext` then
+   * `trailer`, the tag. A small record comes as one buffer; a big one as its parts, which the
+   * transport writes with one writev instead of copying 16 KB into one buffer.
+   */
+  seal(nonce: Buffer, aad: Buffer, prefix: Buffer, plaintext: Buffer, trailer?: Buffer): Buffer[];
   /** Ciphertext with the tag at its end; null when authentication fails. */
   open(nonce: Buffer, aad: Buffer, sealed: Buffer): Buffer | null;
 }
@@ -41,7 +45,7 @@ function nodeAead(alg: AeadAlgorithm, key: Buffer): Aead {
       const fin = c.final();
       if (fin.length > 0) parts.push(fin);
       parts.push(c.getAuthTag());
-      return Buffer.concat(parts);
+      return plaintext.length <= JOIN_TRAILER_MAX ? [Buffer.concat(parts)] : parts;
     },
     open(nonce, aad, sealed) {
       if (sealed.length < TAG_LENGTH) return null;
@@ -64,7 +68,7 @@ function nobleChaCha(key: Buffer): Aead {
     seal(nonce, aad, prefix, plaintext, trailer) {
       const input = trailer ? Buffer.concat([plaintext, trailer]) : plaintext;
       const out = chacha20poly1305(key, nonce, aad).encrypt(input);
-      return Buffer.concat([prefix, out]);
+      return [prefix, Buffer.from(out.buffer, out.byteOffset, out.byteLength)];
     },
     open(nonce, aad, sealed) {
       try {

@@ -58,10 +58,10 @@ export class RecordLayer {
 
   /** Seals `data` as records of at most 2^14 bytes; false when the transport wants us to wait. */
   writeData(type: number, data: Buffer): boolean {
-    if (data.length <= MAX_PLAINTEXT) return this.send([this.write.seal(type, data)]);
+    if (data.length <= MAX_PLAINTEXT) return this.send(this.write.seal(type, data));
     const records: Buffer[] = [];
     for (let off = 0; off < data.length; off += MAX_PLAINTEXT) {
-      records.push(this.write.seal(type, data.subarray(off, off + MAX_PLAINTEXT)));
+      records.push(...this.write.seal(type, data.subarray(off, off + MAX_PLAINTEXT)));
     }
     return this.send(records);
   }
@@ -74,12 +74,12 @@ export class RecordLayer {
 
   writeChangeCipherSpec(): void {
     this.trace.changeCipherSpec('sent');
-    this.send([this.write.seal(ContentType.change_cipher_spec, Buffer.of(1))]);
+    this.send(this.write.seal(ContentType.change_cipher_spec, Buffer.of(1)));
   }
 
   writeAlert(level: number, description: number): void {
     this.trace.alert('sent', level, description);
-    this.send([this.write.seal(ContentType.alert, Buffer.of(level, description))]);
+    this.send(this.write.seal(ContentType.alert, Buffer.of(level, description)));
   }
 
   writeCloseNotify(): void {

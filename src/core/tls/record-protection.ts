@@ -14,8 +14,8 @@ export interface RecordProtection {
   readonly encrypted: boolean;
   /** Records sealed or opened with the current key. */
   readonly count: number;
-  /** A whole record (header included) carrying `data` (at most 2^14 bytes). */
-  seal(type: number, data: Buffer): Buffer;
+  /** A whole record (header included) carrying `data` (at most 2^14 bytes): its bytes in order, in one or more buffers. */
+  seal(type: number, data: Buffer): Buffer[];
   /** Opens the body of a record whose 5-byte header is `header`. */
   open(header: Buffer, body: Buffer): TlsRecord;
 }
@@ -59,8 +59,8 @@ export class PlainProtection implements RecordProtection {
 
   constructor(private readonly recordVersion: number = ProtocolVersion.TLS12) {}
 
-  seal(type: number, data: Buffer): Buffer {
-    return Buffer.concat([header(type, data.length, this.recordVersion), data]);
+  seal(type: number, data: Buffer): Buffer[] {
+    return [header(type, data.length, this.recordVersion), data];
   }
 
   open(h: Buffer, body: Buffer): TlsRecord {
@@ -89,7 +89,7 @@ export class Tls13Protection implements RecordProtection {
     this.aead = createAead(suite.aead, key);
   }
 
-  seal(type: number, data: Buffer): Buffer {
+  seal(type: number, data: Buffer): Buffer[] {
     const h = header(ContentType.application_data, data.length + 1 + TAG_LENGTH);
     let trailer = this.typeBytes.get(type);
     if (!trailer) this.typeBytes.set(type, (trailer = Buffer.of(type)));
@@ -131,7 +131,7 @@ export class Tls12Protection implements RecordProtection {
     this.explicitNonce = suite.aead !== 'chacha20-poly1305';
   }
 
-  seal(type: number, data: Buffer): Buffer {
+  seal(type: number, data: Buffer): Buffer[] {
     const seq = this.count++;
     const aad = this.aad(seq, type, data.length);
     if (!this.explicitNonce) {

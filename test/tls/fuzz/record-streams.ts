@@ -19,15 +19,16 @@ export function sealedRecords(rng: Prng, suite: CipherSuite, key: Buffer, iv: Bu
   const write = readProtection(suite, key, iv);
   const out: Buffer[] = [];
   const count = 2 + rng.int(5);
+  const seal = (type: number, data: Buffer): number => out.push(...write.seal(type, data));
   for (let i = 0; i < count; i++) {
     const kind = rng.int(5);
-    if (kind === 0) out.push(write.seal(ContentType.handshake, Buffer.of(8, 0, 0, 2, 0, 0)));
-    else if (kind === 1) out.push(write.seal(ContentType.alert, Buffer.of(1, rng.pick([0, 90, 112]))));
-    else if (kind === 2) out.push(write.seal(ContentType.application_data, rng.bytes(rng.int(300))));
+    if (kind === 0) seal(ContentType.handshake, Buffer.of(8, 0, 0, 2, 0, 0));
+    else if (kind === 1) seal(ContentType.alert, Buffer.of(1, rng.pick([0, 90, 112])));
+    else if (kind === 2) seal(ContentType.application_data, rng.bytes(rng.int(300)));
     else if (kind === 3 && suite.version === 'TLSv1.3') {
       // Inner plaintext with zero padding after the real content type (RFC 8446 §5.4).
-      out.push(write.seal(0, Buffer.concat([rng.bytes(rng.int(40)), Buffer.of(ContentType.application_data), Buffer.alloc(rng.int(20))])));
-    } else out.push(write.seal(ContentType.handshake, Buffer.of(24, 0, 0, 1, rng.int(3))));
+      seal(0, Buffer.concat([rng.bytes(rng.int(40)), Buffer.of(ContentType.application_data), Buffer.alloc(rng.int(20))]));
+    } else seal(ContentType.handshake, Buffer.of(24, 0, 0, 1, rng.int(3)));
   }
   return parseRecords(Buffer.concat(out)).records;
 }
