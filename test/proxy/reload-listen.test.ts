@@ -4,7 +4,7 @@
  * file binds the new port, stops accepting on the old one, and keeps the connections it already
  * had (a request in flight included); a route renamed on the same port listens under its new name;
  * a new port that is taken refuses the whole reload in one sentence and leaves everything running as
- * it was (SIGHUP).
+ * it was (SIGHUP); a forward proxy removed from the file answers the request in flight, then closes.
  */
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
@@ -166,6 +166,31 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     expect((await whoami(portA)).status, 'the old listener still accepts').toBe(200);
     expect((await whoami(portA, agent)).status, 'and its open connection still works').toBe(200);
     expect((await viaForwardProxy(httpA, `http://localhost:${nginx.port}${NGINX_WHOAMI_PATH}`)).status).toBe(200);
+    await proxy.stop();
+  }, 60_000);
+
+  it('a forward proxy removed by a reload answers the request in flight (it used to cut it), then closes its connections', async () => {
+    const [portA, httpA] = [await freePort(), await freePort()];
+    const file = path.join(data.path, 'removed.yaml');
+    const proxy = await proxyWith(file, ['routes:', ...route('api', portA), ...httpProxy(httpA)]);
+    const idle = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(async () => idle.destroy());
+    const kept = await new Promise<net.Socket>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: httpA, path: `http://localhost:${nginx.port}${NGINX_WHOAMI_PATH}`, agent: idle }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(req.socket as net.Socket));
+      });
+      req.on('error', reject);
+    });
+    const upload = slowUpload(httpA, `http://localhost:${nginx.port}${NGINX_ECHO_PATH}`, 'y'.repeat(1000));
+    await waitUntil(async () => (await status(proxy)).httpProxy?.active === 2, { what: 'the upload through the forward proxy', timeoutMs: 3000 });
+
+    await fs.writeFile(file, ['routes:', ...route('api', portA), ''].join('\n'));
+    await waitUntil(async () => (await status(proxy)).httpProxy === undefined, { what: 'the reload without the forward proxy', timeoutMs: 3000, proc: proxy.proc });
+    expect(await portOpen(httpA), 'the removed forward proxy stops accepting').toBe(false);
+    expect(await upload.finish(), 'the request in flight is answered in full').toEqual({ status: 200, body: 'y'.repeat(2000) });
+    await waitUntil(() => kept.destroyed || kept.readyState !== 'open', { what: 'the idle kept-alive connection to close', timeoutMs: 3000 });
+    expect((await whoami(portA)).status, 'the route is untouched').toBe(200);
     await proxy.stop();
   }, 60_000);
 });

@@ -31,6 +31,10 @@ export class HttpForwardProxy {
   private rules: LoadedRule[] = [];
   /** Every accepted connection, also those of an address the proxy moved away from. */
   private readonly open = new Set<Socket>();
+  /** Connections with a request being answered. */
+  private readonly busy = new Set<Socket>();
+  /** Removed by a reload: connections close once their request is answered. */
+  private closing = false;
   private readonly agents = new Map<string, http.Agent>();
   private readonly sessions = new SessionCache();
   private boundPort = 0;
@@ -82,9 +86,18 @@ export class HttpForwardProxy {
     });
   }
 
-  /** Stops listening and closes every connection. */
-  async close(): Promise<void> {
+  /**
+   * Stops listening. With `drop` (shutdown) every connection and upstream session closes now;
+   * without (removed by a reload) the requests in flight finish on their sessions and then their
+   * connections close, as a removed route's connections run on.
+   */
+  async close(drop = true): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (!drop) {
+      for (const s of this.open) if (!this.busy.has(s)) s.end();
+      return this.retireAgents();
+    }
     for (const s of this.open) s.destroy();
     this.dropAgents();
     await closed;
@@ -147,6 +160,12 @@ export class HttpForwardProxy {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const { socket } = req;
+    this.busy.add(socket);
+    res.once('close', () => {
+      this.busy.delete(socket);
+      if (this.closing) socket.end();
+    });
     let url: URL;
     try {
       url = new URL(req.url ?? '');

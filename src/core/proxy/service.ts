@@ -258,7 +258,7 @@ export class ProxyService {
     this.opts.onEvent?.({ type: 'listening', route: name, address: listener.stats.listen, upstream: listener.stats.upstream });
   }
 
-  /** Removed routes stop accepting (their connections run on); a removed forward proxy closes. */
+  /** Removed listeners stop accepting; what they accepted runs on (a forward proxy's until its requests are answered). */
   private async closeUnwanted(wanted: Map<string, RouteConfig>, httpWanted: boolean): Promise<void> {
     for (const [name, route] of this.routes) {
       if (wanted.has(name)) continue;
@@ -266,7 +266,7 @@ export class ProxyService {
       await route.close();
     }
     if (!httpWanted && this.http) {
-      await this.http.close();
+      await this.http.close(false);
       this.http = undefined;
     }
   }
