@@ -4,7 +4,8 @@
  * file binds the new port, stops accepting on the old one, and keeps the connections it already
  * had (a request in flight included); a route renamed on the same port listens under its new name;
  * a new port that is taken refuses the whole reload in one sentence and leaves everything running as
- * it was (SIGHUP); a forward proxy removed from the file answers the request in flight, then closes.
+ * it was (SIGHUP); a forward proxy removed from the file answers the request in flight, then closes;
+ * routes taking over each other's ports along a chain move in order, and a swap is refused whole.
  */
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
@@ -191,6 +192,34 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     expect(await upload.finish(), 'the request in flight is answered in full').toEqual({ status: 200, body: 'y'.repeat(2000) });
     await waitUntil(() => kept.destroyed || kept.readyState !== 'open', { what: 'the idle kept-alive connection to close', timeoutMs: 3000 });
     expect((await whoami(portA)).status, 'the route is untouched').toBe(200);
+    await proxy.stop();
+  }, 60_000);
+
+  it('routes taking each other\'s ports along a chain move in order (the first could fail on a port still held); a swap is refused before anything changes', async () => {
+    const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
+    const file = path.join(data.path, 'chain.yaml');
+    const proxy = await proxyWith(file, ['routes:', ...route('api', portA), ...route('web', portB), ...route('old', portC)]);
+    // api takes web's port, web takes the port of old, which goes.
+    await fs.writeFile(file, ['routes:', ...route('api', portB), ...route('web', portC), ''].join('\n'));
+    const moved = [`route api: listening on 127.0.0.1:${portB}`, `route web: listening on 127.0.0.1:${portC}`];
+    await waitUntil(() => moved.every((line) => proxy.proc.output().includes(line)), { what: 'the chain of moves', timeoutMs: 3000, intervalMs: 20, proc: proxy.proc });
+    const chained = await status(proxy);
+    expect(chained.lastReload?.result).toBe('ok');
+    expect(chained.routes.map((r) => [r.route, r.listen])).toEqual([['api', `127.0.0.1:${portB}`], ['web', `127.0.0.1:${portC}`]]);
+    expect(await portOpen(portA)).toBe(false);
+    expect((await whoami(portB)).status).toBe(200);
+
+    // api and web swap: refused in one sentence, both keep their addresses.
+    await fs.writeFile(file, ['routes:', ...route('api', portC), ...route('web', portB), ''].join('\n'));
+    process.kill(proxy.proc.pid, 'SIGHUP');
+    await waitUntil(async () => (await status(proxy)).lastReload?.at !== chained.lastReload?.at, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
+    const refused = await status(proxy);
+    expect(refused.lastReload?.result).toBe(
+      "KEYPORT_INVALID_ARGUMENT: Cannot reload: route api, route web would take each other's listen addresses in one edit; move one of them to a free port first, reload, then make the rest of the change.",
+    );
+    expect(refused.routes.map((r) => [r.route, r.listen])).toEqual([['api', `127.0.0.1:${portB}`], ['web', `127.0.0.1:${portC}`]]);
+    expect((await whoami(portB)).status).toBe(200);
+    expect((await whoami(portC)).status).toBe(200);
     await proxy.stop();
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
 import { IdentityResolver, type IdentitySource } from './identity-resolver';
 import { sameAddress, type ListenAddress, type StagedChange } from './listen';
+import { orderMoves } from './move-order';
 import type { HttpProxyConfig, ProxyConfig, RouteConfig } from './schema';
 import { writeProxyState } from './state-file';
 import { startStatusServer, type ProxyStatus, type StatusServer } from './status-server';
@@ -183,36 +184,34 @@ export class ProxyService {
   private async apply(config: ProxyConfig): Promise<void> {
     await this.checkIdentities(config);
     const wanted = new Map<string, RouteConfig>(config.routes.map((r) => [routeName(r), r]));
-    const letGo = this.addressesLetGo(wanted, config.httpProxy);
+    const changes = [...wanted].map(([name, cfg]) => ({ name, listen: cfg.listen, stage: () => this.stageRoute(name, cfg) }));
+    const http = config.httpProxy;
+    if (http) changes.push({ name: 'http-proxy', listen: http.listen, stage: () => this.stageHttp(http) });
+    // An address a removed or moving listener holds is free only once it let go (after the commit):
+    // what moves onto one waits, in an order where each holder has moved away first.
+    const letGo = this.addressesLetGo(wanted, http);
+    const waiting = orderMoves(changes.flatMap((c) => (letGo.has(addressKey(c.listen)) ? [{ ...c, holder: letGo.get(addressKey(c.listen)) as string }] : [])));
     const staged: StagedChange[] = [];
-    // An address a removed or moving listener holds is free only once it let go, after the commit.
-    const later: Array<() => Promise<StagedChange>> = [];
-    const prepare = async (listen: ListenAddress, stage: () => Promise<StagedChange>): Promise<void> => {
-      if (letGo.has(addressKey(listen))) later.push(stage);
-      else staged.push(await stage());
-    };
     try {
-      for (const [name, cfg] of wanted) await prepare(cfg.listen, () => this.stageRoute(name, cfg));
-      if (config.httpProxy) await prepare(config.httpProxy.listen, () => this.stageHttp(config.httpProxy!));
+      for (const c of changes) if (!letGo.has(addressKey(c.listen))) staged.push(await c.stage());
     } catch (e) {
       for (const s of staged) s.abort();
       throw e;
     }
-    await this.closeUnwanted(wanted, config.httpProxy !== undefined);
+    await this.closeUnwanted(wanted, http !== undefined);
     for (const s of staged) s.commit();
-    // Not rolled back: this fails only when another process took a freed port in this moment, or when
-    // two listeners swap addresses in one edit (the second then still holds the first's new address).
-    for (const stage of later) (await stage()).commit();
+    // Not rolled back: this fails only when another process took a freed port in this moment.
+    for (const move of waiting) (await move.stage()).commit();
   }
 
-  /** The bound addresses of listeners that go away or move in this reload. */
-  private addressesLetGo(wanted: Map<string, RouteConfig>, httpProxy: HttpProxyConfig | undefined): Set<string> {
-    const letGo = new Set<string>();
+  /** The bound addresses of listeners that go away or move in this reload, and whose they are. */
+  private addressesLetGo(wanted: Map<string, RouteConfig>, httpProxy: HttpProxyConfig | undefined): Map<string, string> {
+    const letGo = new Map<string, string>();
     for (const [name, route] of this.routes) {
       const next = wanted.get(name);
-      if (!next || !sameAddress(route.listen, next.listen)) letGo.add(addressKey(route.address));
+      if (!next || !sameAddress(route.listen, next.listen)) letGo.set(addressKey(route.address), name);
     }
-    if (this.http && (!httpProxy || !sameAddress(this.http.listen, httpProxy.listen))) letGo.add(addressKey(this.http.address));
+    if (this.http && (!httpProxy || !sameAddress(this.http.listen, httpProxy.listen))) letGo.set(addressKey(this.http.address), 'http-proxy');
     return letGo;
   }
 
