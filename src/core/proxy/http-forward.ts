@@ -96,7 +96,8 @@ export class HttpForwardProxy {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (!drop) {
       for (const s of this.open) if (!this.busy.has(s)) s.end();
-      return this.retireAgents();
+      this.retireAgents();
+      return;
     }
     for (const s of this.open) s.destroy();
     this.dropAgents();
