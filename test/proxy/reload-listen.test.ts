@@ -5,7 +5,8 @@
  * had (a request in flight included); a route renamed on the same port listens under its new name;
  * a new port that is taken refuses the whole reload in one sentence and leaves everything running as
  * it was (SIGHUP); a forward proxy removed from the file answers the request in flight, then closes;
- * routes taking over each other's ports along a chain move in order, and a swap is refused whole.
+ * routes taking over each other's ports along a chain move in order, and a swap is refused whole;
+ * another name for the bound address (localhost for 127.0.0.1) keeps the listener.
  */
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
@@ -220,6 +221,23 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     expect(refused.routes.map((r) => [r.route, r.listen])).toEqual([['api', `127.0.0.1:${portB}`], ['web', `127.0.0.1:${portC}`]]);
     expect((await whoami(portB)).status).toBe(200);
     expect((await whoami(portC)).status).toBe(200);
+    await proxy.stop();
+  }, 60_000);
+
+  it('a listen address renamed to one the route is bound to already (127.0.0.1:P to localhost:P) is kept, not refused as a port in use by Keyport itself', async () => {
+    const port = await freePort();
+    const file = path.join(data.path, 'alias.yaml');
+    const proxy = await proxyWith(file, ['routes:', ...route('api', port)]);
+    expect((await whoami(port)).status).toBe(200);
+    const before = await status(proxy);
+    const aliased = route('api', port).map((line) => line.replace(`127.0.0.1:${port}`, `localhost:${port}`));
+    await fs.writeFile(file, ['routes:', ...aliased, ''].join('\n'));
+    process.kill(proxy.proc.pid, 'SIGHUP');
+    await waitUntil(async () => (await status(proxy)).lastReload?.at !== before.lastReload?.at, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
+    const after = await status(proxy);
+    expect(after.lastReload?.result).toBe('ok');
+    expect(after.routes[0]).toMatchObject({ route: 'api', listen: `localhost:${port}`, total: 1 });
+    expect((await whoami(port)).status).toBe(200);
     await proxy.stop();
   }, 60_000);
 });

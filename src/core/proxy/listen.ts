@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { isIP, type Server } from 'node:net';
 import { KeyportError } from '../../shared/errors';
 
@@ -73,14 +74,30 @@ export interface ListenerChange<S extends Server> {
 }
 
 /**
- * Stages a listener for a reload. At the same address commit() only applies the change. At a new
- * one the address is bound now, so a used port refuses the change while the old listener serves;
- * commit() then stops accepting on the old address (what it accepted runs on) and hands over the
- * new server, and abort() closes it.
+ * True when `next` names the address `server` is bound to already, under another name
+ * (127.0.0.1:P edited to localhost:P): binding it again would fail on our own port.
+ */
+async function boundThere(server: Server, port: number, next: ListenAddress): Promise<boolean> {
+  const bound = server.address();
+  if (next.port !== port || typeof bound !== 'object' || !bound) return false;
+  try {
+    return (await lookup(next.host)).address === bound.address;
+  } catch {
+    return false; // a name that does not resolve: binding it says so
+  }
+}
+
+/**
+ * Stages a listener for a reload. At the same address (by name, or bound there already) commit()
+ * only applies the change. At a new one the address is bound now, so a used port refuses the change
+ * while the old listener serves; commit() then stops accepting on the old address (what it accepted
+ * runs on) and hands over the new server, and abort() closes it.
  */
 export async function stageListener<S extends Server>(c: ListenerChange<S>): Promise<StagedChange> {
   const { current } = c;
-  if (sameAddress(current.listen, c.next)) return { commit: () => c.take(current.server, current.port), abort: () => undefined };
+  if (sameAddress(current.listen, c.next) || (await boundThere(current.server, current.port, c.next))) {
+    return { commit: () => c.take(current.server, current.port), abort: () => undefined };
+  }
   checkLoopback(c.next, c.allowNonLoopback, c.what);
   const server = c.createServer();
   const port = await listen(server, c.next, c.what);
