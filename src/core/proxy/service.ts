@@ -190,7 +190,12 @@ export class ProxyService {
     // An address a removed or moving listener holds is free only once it let go (after the commit):
     // what moves onto one waits, in an order where each holder has moved away first.
     const letGo = this.addressesLetGo(wanted, http);
-    const waiting = orderMoves(changes.flatMap((c) => (letGo.has(addressKey(c.listen)) ? [{ ...c, holder: letGo.get(addressKey(c.listen)) as string }] : [])));
+    const waiting = orderMoves(
+      changes.flatMap((c) => {
+        const holder = letGo.get(addressKey(c.listen));
+        return holder === undefined ? [] : [{ ...c, holder }];
+      }),
+    );
     const staged: StagedChange[] = [];
     try {
       for (const c of changes) if (!letGo.has(addressKey(c.listen))) staged.push(await c.stage());
