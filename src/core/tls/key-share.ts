@@ -26,9 +26,16 @@ function badShare(group: string): Error {
   return protocolError(`The server sent an invalid ${group} key share.`, AlertDescription.illegal_parameter);
 }
 
+/** The X25519 base point (u = 9): X25519(k, 9) is the public key of k (RFC 7748 §6.1). */
+const BASE_POINT = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from([9, ...new Array(31).fill(0)]).toString('base64url') }, format: 'jwk' });
+
 function x25519Share(): KeyShare {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
+  const { privateKey } = generateKeyPairSync('x25519');
+  // Not publicKey.export(): Node 20 exports a JWK holding the key's lock while it allocates, and a
+  // garbage collection then can run the finished key-generation job's destructor, which takes the
+  // same lock: the process hangs for good (seen in CI). A Diffie-Hellman with the base point gives
+  // the same 32 bytes and allocates after the lock is released.
+  const raw = diffieHellman({ privateKey, publicKey: BASE_POINT });
   return {
     group: 'X25519',
     publicKey: raw,
