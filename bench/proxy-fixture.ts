@@ -39,10 +39,10 @@ export interface ProxyFixture {
   /** Listening ports of Keyport's routes. */
   keyport: Record<RouteName, number>;
   /** Listening ports of stunnel's services. */
-  stunnel: Record<'bulk' | 'echo' | 'conn', number>;
+  stunnel: Record<PeerService, number>;
   stunnelProc: Proc;
   /** Listening ports of the node:tls relay's services (the same three as stunnel's). */
-  relay: Record<'bulk' | 'echo' | 'conn', number>;
+  relay: Record<PeerService, number>;
   relayProc: Proc;
   /** Keyport's status endpoint, `http://127.0.0.1:P/TOKEN`. */
   statusUrl: string;
@@ -80,13 +80,14 @@ export async function startProxyFixture(bulkMb: number, stops: Array<() => Promi
   const statusUrl = /status: (http:\S+)\/status/.exec(proxy.output())?.[1];
   if (!statusUrl) throw new Error(`keyport proxy printed no status address: ${proxy.output()}`);
 
-  const stunnel = { bulk: await freePort(), echo: await freePort(), conn: await freePort() };
-  const stunnelProc = await startStunnel(dir.path, ca, client, { bulk: [stunnel.bulk, www.port], echo: [stunnel.echo, echo.port], conn: [stunnel.conn, nginx.port] });
+  const peerUpstreams = { bulk: www.port, echo: echo.port, conn: nginx.port };
+  const stunnel = await peerServices(peerUpstreams);
+  const stunnelProc = await startStunnel(dir.path, ca, client, stunnel.services);
   stops.push(() => stunnelProc.stop());
-  const relay = { bulk: await freePort(), echo: await freePort(), conn: await freePort() };
-  const relayProc = await startRelay(ca, client, { bulk: [relay.bulk, www.port], echo: [relay.echo, echo.port], conn: [relay.conn, nginx.port] });
+  const relay = await peerServices(peerUpstreams);
+  const relayProc = await startRelay(ca, client, relay.services);
   stops.push(() => relayProc.stop());
-  return { ca, client, www, nginx, nginxNoTicket, echo, keyport, stunnel, stunnelProc, relay, relayProc, statusUrl, proxy };
+  return { ca, client, www, nginx, nginxNoTicket, echo, keyport, stunnel: stunnel.ports, stunnelProc, relay: relay.ports, relayProc, statusUrl, proxy };
 }
 
 /** An EC P-256 key made on the TPM, its certificate from `ca`, attached as an identity; its id. */
@@ -101,6 +102,14 @@ async function tpmIdentity(tpm: Tpm, ca: TestCa, dataDir: string): Promise<strin
   const attached = await runCli([...flags, 'attach', keyId, certFile, '--json'], cli);
   if (attached.code !== 0) throw new Error(`keyport attach failed: ${attached.stderr}`);
   return (JSON.parse(attached.stdout) as { id: string }).id;
+}
+
+type PeerService = 'bulk' | 'echo' | 'conn';
+
+/** Free listening ports for a peer proxy's services, and each service's [listen, upstream] pair. */
+async function peerServices(upstreams: Record<PeerService, number>): Promise<{ ports: Record<PeerService, number>; services: Record<PeerService, [number, number]> }> {
+  const ports = { bulk: await freePort(), echo: await freePort(), conn: await freePort() };
+  return { ports, services: { bulk: [ports.bulk, upstreams.bulk], echo: [ports.echo, upstreams.echo], conn: [ports.conn, upstreams.conn] } };
 }
 
 /** bench/peers/node-tls-relay.cjs under this Node, one service per [listen, upstream] pair. */
