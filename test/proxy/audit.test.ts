@@ -1,5 +1,5 @@
 /** The audit log on its own: append order, owner-only mode, rotation by size, reading across rotated files, --since. */
-import { promises as fs } from 'node:fs';
+import fsSync, { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -22,7 +22,6 @@ describe('audit log', () => {
   it('appends in order, owner-only, and rotates by size keeping N files; readAudit reads them oldest first', async () => {
     const log = new AuditLog(dir, { maxBytes: 1000, keep: 2 });
     for (let i = 0; i < 40; i++) log.append(entry(i));
-    await log.flush();
     const names = (await fs.readdir(dir)).sort();
     expect(names).toEqual(['audit.log', 'audit.log.1', 'audit.log.2']);
     for (const n of names) {
@@ -35,34 +34,28 @@ describe('audit log', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b)); // oldest first, no gaps inside what was kept
     expect(ids.at(-1)).toBe(39);
     expect(ids.length).toBeLessThan(40); // the oldest file was dropped
-    await log.close();
+    log.close();
   });
 
   it('keeps one file open across sessions (one mkdir, one open), and opens again after close() or a rotation', async () => {
-    const opens = vi.spyOn(fs, 'open');
-    const mkdirs = vi.spyOn(fs, 'mkdir');
+    const opens = vi.spyOn(fsSync, 'openSync');
+    const mkdirs = vi.spyOn(fsSync, 'mkdirSync');
     try {
       const log = new AuditLog(path.join(dir, 'sub'), { maxBytes: 100_000 });
-      for (let i = 0; i < 30; i++) {
-        log.append(entry(i));
-        await log.flush(); // one write per session, as a proxy under light load does
-      }
+      for (let i = 0; i < 30; i++) log.append(entry(i));
       expect(opens).toHaveBeenCalledTimes(1);
       expect(mkdirs).toHaveBeenCalledTimes(1);
-      await log.close();
+      log.close();
       log.append(entry(30));
-      await log.close();
+      log.close();
       expect(opens).toHaveBeenCalledTimes(2);
       const st = await fs.stat(path.join(dir, 'sub', 'audit.log'));
       expect(st.mode & 0o777).toBe(0o600);
       expect((await readAudit(path.join(dir, 'sub'))).map((e) => e.identity)).toEqual(Array.from({ length: 31 }, (_, i) => `id-${i}`));
 
       const small = new AuditLog(dir, { maxBytes: 600, keep: 1 });
-      for (let i = 0; i < 6; i++) {
-        small.append(entry(i));
-        await small.flush();
-      }
-      await small.close();
+      for (let i = 0; i < 6; i++) small.append(entry(i));
+      small.close();
       expect((await fs.readdir(dir)).filter((n) => n.startsWith('audit.log')).sort()).toEqual(['audit.log', 'audit.log.1']);
       const kept = await readAudit(dir);
       expect(kept.at(-1)?.identity).toBe('id-5'); // the line after a rotation went to the new file, not the renamed one
@@ -76,12 +69,30 @@ describe('audit log', () => {
     const log = new AuditLog(dir);
     log.append(entry(1, '2026-01-01T00:00:00.000Z'));
     log.append(entry(2, new Date().toISOString()));
-    await log.close();
+    log.close();
     await fs.appendFile(path.join(dir, 'audit.log'), '{"time":"2026-');
     expect((await readAudit(dir)).length).toBe(2);
     expect((await readAudit(dir, parseSince('1h'))).map((e) => e.identity)).toEqual(['id-2']);
     expect((await readAudit(dir, parseSince('2025-12-31T00:00:00Z'))).length).toBe(2);
     expect(() => parseSince('yesterday')).toThrow(KeyportError);
     expect(await readAudit(path.join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('a log that cannot be written warns once on stderr, never throws, and is written again once it can be', async () => {
+    const blocked = path.join(dir, 'blocked');
+    await fs.writeFile(blocked, ''); // a file where the log's folder should be
+    const warn = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const log = new AuditLog(blocked);
+      expect(() => [1, 2].forEach((i) => log.append(entry(i)))).not.toThrow();
+      const warnings = warn.mock.calls.map((c) => String(c[0]));
+      expect(warnings).toEqual([expect.stringMatching(/^keyport: cannot write the audit log .*blocked.audit\.log: /)]);
+      await fs.rm(blocked);
+      log.append(entry(3));
+      log.close();
+      expect((await readAudit(blocked)).map((e) => e.identity)).toEqual(['id-3']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -121,14 +121,14 @@ export class ProxyService {
     return this.reloading;
   }
 
-  /** Stops listening and ends every connection; flushes and closes the audit log. */
+  /** Stops listening and ends every connection; closes the audit log. */
   async close(): Promise<void> {
     for (const stop of this.stops.splice(0).reverse()) await stop();
     await Promise.all([...this.routes.values()].map((r) => r.close(true)));
     this.routes.clear();
     await this.http?.close();
     this.http = undefined;
-    await this.audit?.close();
+    this.audit?.close();
   }
 
   private async reloadOnce(): Promise<void> {
