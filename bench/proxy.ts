@@ -11,7 +11,8 @@
  *    (TLS 1.3 tickets) against full handshakes (an upstream without tickets), in alternating
  *    batches, after untimed warm-up connections of each kind (a proxy runs long: its handshake
  *    code is JIT-compiled by then). Target: >= 10x. The proxy's /status must show the handshakes were what they claim.
- *    stunnel's and the node:tls relay's resumed connections (key files) are the floor of C and of Node here.
+ *    stunnel's and the node:tls relay's resumed connections (key files) are the floor of C and of Node here,
+ *    in wall time and in each proxy's CPU time per connection (/proc; steadier on a busy machine).
  * 3. Latency added per request (64-byte echo round trip on an open connection) by each proxy over
  *    a direct node:tls connection to the same Go echo server, p50 and p99.
  * KEYPORT_BENCH_PROFILE=DIR writes the Keyport proxy's CPU profile to DIR.
@@ -107,12 +108,20 @@ async function connectionRows(fx: ProxyFixture): Promise<BenchRow[]> {
   await connections(fx.keyport.tpmResumed, CONNECTIONS.warmup.resumed);
   await connections(fx.stunnel.conn, CONNECTIONS.warmup.resumed);
   await connections(fx.relay.conn, CONNECTIONS.warmup.resumed);
+  // Each proxy's CPU time per resumed connection (/proc, all its threads): steadier than wall time here.
+  const cpu = { keyport: [] as number[], stunnel: [] as number[], relay: [] as number[] };
+  const resumedBatch = async (name: keyof typeof cpu, pid: number, port: number): Promise<number[]> => {
+    const cpu0 = processCpuSeconds(pid);
+    const times = await connections(port, CONNECTIONS.resumed / CONNECTIONS.batches);
+    cpu[name].push(((processCpuSeconds(pid) - cpu0) * 1000) / times.length);
+    return times;
+  };
   const before = await routeStatus(fx);
   for (let b = 0; b < CONNECTIONS.batches; b++) {
     full.push(...(await connections(fx.keyport.tpmFull, CONNECTIONS.full / CONNECTIONS.batches)));
-    resumed.push(...(await connections(fx.keyport.tpmResumed, CONNECTIONS.resumed / CONNECTIONS.batches)));
-    stunnel.push(...(await connections(fx.stunnel.conn, CONNECTIONS.resumed / CONNECTIONS.batches)));
-    relay.push(...(await connections(fx.relay.conn, CONNECTIONS.resumed / CONNECTIONS.batches)));
+    resumed.push(...(await resumedBatch('keyport', fx.proxy.pid, fx.keyport.tpmResumed)));
+    stunnel.push(...(await resumedBatch('stunnel', fx.stunnelProc.pid, fx.stunnel.conn)));
+    relay.push(...(await resumedBatch('relay', fx.relayProc.pid, fx.relay.conn)));
   }
   const after = await routeStatus(fx);
   const delta = (port: number, key: 'handshakesFull' | 'handshakesResumed') => (after.get(port)?.[key] ?? 0) - (before.get(port)?.[key] ?? 0);
@@ -121,6 +130,7 @@ async function connectionRows(fx: ProxyFixture): Promise<BenchRow[]> {
   }
   const perSecond = (ms: number[]) => (1000 * ms.length) / ms.reduce((a, b) => a + b, 0);
   const what = 'new connections per second through a route, one request each, TPM EC P-256 key';
+  const perConn = 'CPU of the proxy process per resumed connection, median of batches';
   return [
     { bench: 'proxy', case: `${what} (full handshakes)`, value: perSecond(full), unit: '/s' },
     { bench: 'proxy', case: `${what} (resumed, TLS 1.3 tickets)`, value: perSecond(resumed), unit: '/s', ratio: perSecond(resumed) / perSecond(full), target: '>= 10x' },
@@ -129,6 +139,9 @@ async function connectionRows(fx: ProxyFixture): Promise<BenchRow[]> {
     { bench: 'proxy', case: 'connection through a route, resumed, median (ratio vs stunnel4)', value: median(resumed), unit: 'ms', ratio: median(resumed) / median(stunnel) },
     { bench: 'proxy', case: 'connection through stunnel4, resumed, median', value: median(stunnel), unit: 'ms' },
     { bench: 'proxy', case: 'connection through the node:tls relay, resumed, median (ratio: keyport over it)', value: median(relay), unit: 'ms', ratio: median(resumed) / median(relay) },
+    { bench: 'proxy', case: `${perConn} (stunnel4)`, value: median(cpu.stunnel), unit: 'ms' },
+    { bench: 'proxy', case: `${perConn} (node:tls relay)`, value: median(cpu.relay), unit: 'ms' },
+    { bench: 'proxy', case: `${perConn} (keyport; ratio: the relay's over ours)`, value: median(cpu.keyport), unit: 'ms', ratio: median(cpu.relay) / median(cpu.keyport) },
   ];
 }
 
