@@ -240,4 +240,22 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     expect((await whoami(port)).status).toBe(200);
     await proxy.stop();
   }, 60_000);
+
+  it('a route removed at 127.0.0.1:P and another added at localhost:P in one edit: the new one takes the port (it was refused as a port in use)', async () => {
+    const port = await freePort();
+    const file = path.join(data.path, 'alias-swap.yaml');
+    const proxy = await proxyWith(file, ['routes:', ...route('old', port)]);
+    expect((await whoami(port)).status).toBe(200);
+    const before = await status(proxy);
+    const added = route('new', port).map((line) => line.replace(`127.0.0.1:${port}`, `localhost:${port}`));
+    await fs.writeFile(file, ['routes:', ...added, ''].join('\n'));
+    process.kill(proxy.proc.pid, 'SIGHUP');
+    await waitUntil(async () => (await status(proxy)).lastReload?.at !== before.lastReload?.at, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
+    const after = await status(proxy);
+    expect(after.lastReload?.result).toBe('ok');
+    expect(after.routes.map((r) => [r.route, r.listen])).toEqual([['new', `localhost:${port}`]]);
+    expect((await whoami(port)).status).toBe(200);
+    expect((await status(proxy)).routes[0]).toMatchObject({ route: 'new', total: 1 });
+    await proxy.stop();
+  }, 60_000);
 });

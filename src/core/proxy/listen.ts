@@ -61,6 +61,18 @@ export function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
   return a.host === b.host && a.port === b.port;
 }
 
+/**
+ * A set key for each of `addresses`, equal for two names of one address (localhost:P and
+ * 127.0.0.1:P), so a reload sees that a listener added at one name needs the port a removed one
+ * holds under the other. A name that does not resolve keys as written (binding it says why).
+ */
+export async function addressKeys(addresses: ListenAddress[]): Promise<(a: ListenAddress) => string> {
+  const hosts = new Map<string, string>();
+  const resolve = async (host: string) => hosts.set(host, isIP(host) ? host : await lookup(host).then((r) => r.address, () => host));
+  await Promise.all([...new Set(addresses.map((a) => a.host))].map(resolve));
+  return (a) => `${hosts.get(a.host) ?? a.host}|${a.port}`;
+}
+
 /** A listener's next address, and how it takes the server that accepts from then on. */
 export interface ListenerChange<S extends Server> {
   current: { server: S; listen: ListenAddress; port: number };

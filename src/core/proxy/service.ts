@@ -5,7 +5,7 @@ import { toKeyportError } from '../../shared/errors';
 import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
 import { IdentityResolver, type IdentitySource } from './identity-resolver';
-import { sameAddress, type ListenAddress, type StagedChange } from './listen';
+import { addressKeys, sameAddress, type ListenAddress, type StagedChange } from './listen';
 import { orderMoves } from './move-order';
 import type { HttpProxyConfig, ProxyConfig, RouteConfig } from './schema';
 import { writeProxyState } from './state-file';
@@ -189,16 +189,17 @@ export class ProxyService {
     if (http) changes.push({ name: 'http-proxy', listen: http.listen, stage: () => this.stageHttp(http) });
     // An address a removed or moving listener holds is free only once it let go (after the commit):
     // what moves onto one waits, in an order where each holder has moved away first.
-    const letGo = this.addressesLetGo(wanted, http);
+    const key = await addressKeys([...changes.map((c) => c.listen), ...this.boundAddresses()]);
+    const letGo = this.addressesLetGo(wanted, http, key);
     const waiting = orderMoves(
       changes.flatMap((c) => {
-        const holder = letGo.get(addressKey(c.listen));
+        const holder = letGo.get(key(c.listen));
         return holder === undefined ? [] : [{ ...c, holder }];
       }),
     );
     const staged: StagedChange[] = [];
     try {
-      for (const c of changes) if (!letGo.has(addressKey(c.listen))) staged.push(await c.stage());
+      for (const c of changes) if (!letGo.has(key(c.listen))) staged.push(await c.stage());
     } catch (e) {
       for (const s of staged) s.abort();
       throw e;
@@ -209,14 +210,16 @@ export class ProxyService {
     for (const move of waiting) (await move.stage()).commit();
   }
 
-  /** The bound addresses of listeners that go away or move in this reload, and whose they are. */
-  private addressesLetGo(wanted: Map<string, RouteConfig>, httpProxy: HttpProxyConfig | undefined): Map<string, string> {
+  private boundAddresses(): ListenAddress[] {
+    return [...[...this.routes.values()].map((r) => r.address), ...(this.http ? [this.http.address] : [])];
+  }
+
+  /** The bound addresses (by `key`) of listeners that go away or move in this reload, and whose they are. */
+  private addressesLetGo(wanted: Map<string, RouteConfig>, httpProxy: HttpProxyConfig | undefined, key: (a: ListenAddress) => string): Map<string, string> {
     const letGo = new Map<string, string>();
-    for (const [name, route] of this.routes) {
-      const next = wanted.get(name);
-      if (!next || !sameAddress(route.listen, next.listen)) letGo.set(addressKey(route.address), name);
-    }
-    if (this.http && (!httpProxy || !sameAddress(this.http.listen, httpProxy.listen))) letGo.set(addressKey(this.http.address), 'http-proxy');
+    const stays = (l: TcpRoute | HttpForwardProxy, next: ListenAddress | undefined) => next !== undefined && (sameAddress(l.listen, next) || key(next) === key(l.address));
+    for (const [name, route] of this.routes) if (!stays(route, wanted.get(name)?.listen)) letGo.set(key(route.address), name);
+    if (this.http && !stays(this.http, httpProxy?.listen)) letGo.set(key(this.http.address), 'http-proxy');
     return letGo;
   }
 
@@ -276,7 +279,3 @@ export class ProxyService {
   }
 }
 
-/** A bound or configured address as a set key. */
-function addressKey(a: ListenAddress): string {
-  return `${a.host}|${a.port}`;
-}
