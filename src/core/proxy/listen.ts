@@ -68,9 +68,17 @@ export function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
  */
 export async function addressKeys(addresses: ListenAddress[]): Promise<(a: ListenAddress) => string> {
   const hosts = new Map<string, string>();
-  const resolve = async (host: string) => hosts.set(host, isIP(host) ? host : await lookup(host).then((r) => r.address, () => host));
-  await Promise.all([...new Set(addresses.map((a) => a.host))].map(resolve));
+  await Promise.all([...new Set(addresses.map((a) => a.host))].map(async (host) => hosts.set(host, (await resolveHost(host)) ?? host)));
   return (a) => `${hosts.get(a.host) ?? a.host}|${a.port}`;
+}
+
+/** The address a listen host names (itself for an IP), or undefined when it does not resolve. */
+async function resolveHost(host: string): Promise<string | undefined> {
+  if (isIP(host)) return host;
+  return lookup(host).then(
+    (r) => r.address,
+    () => undefined,
+  );
 }
 
 /** A listener's next address, and how it takes the server that accepts from then on. */
@@ -92,11 +100,7 @@ export interface ListenerChange<S extends Server> {
 async function boundThere(server: Server, port: number, next: ListenAddress): Promise<boolean> {
   const bound = server.address();
   if (next.port !== port || typeof bound !== 'object' || !bound) return false;
-  try {
-    return (await lookup(next.host)).address === bound.address;
-  } catch {
-    return false; // a name that does not resolve: binding it says so
-  }
+  return (await resolveHost(next.host)) === bound.address; // a name that does not resolve: binding it says so
 }
 
 /**
