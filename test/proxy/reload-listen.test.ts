@@ -98,6 +98,15 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     return p;
   }
 
+  /** Writes the route file, sends SIGHUP and waits for that reload; the status after it. */
+  async function reloadWith(proxy: ProxyProc, file: string, lines: string[]): Promise<Status> {
+    const before = (await status(proxy)).lastReload?.at;
+    await fs.writeFile(file, [...lines, ''].join('\n'));
+    process.kill(proxy.proc.pid, 'SIGHUP');
+    await waitUntil(async () => (await status(proxy)).lastReload?.at !== before, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
+    return status(proxy);
+  }
+
   it('a renamed listen port on reload is bound and the old one stops accepting, open connections survive', async () => {
     const [portA, portB, httpA, httpB] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const file = path.join(data.path, 'moves.yaml');
@@ -153,13 +162,8 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => squatter.close(resolve)));
     const taken = (squatter.address() as net.AddressInfo).port;
-    const before = (await status(proxy)).lastReload?.at;
     // The same edit also adds a route and moves the forward proxy: none of it may happen.
-    await fs.writeFile(file, ['routes:', ...route('api', taken), ...route('extra', portB), ...httpProxy(await freePort()), ''].join('\n'));
-    process.kill(proxy.proc.pid, 'SIGHUP');
-    await waitUntil(async () => (await status(proxy)).lastReload?.at !== before, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
-
-    const refused = await status(proxy);
+    const refused = await reloadWith(proxy, file, ['routes:', ...route('api', taken), ...route('extra', portB), ...httpProxy(await freePort())]);
     expect(refused.lastReload?.result).toBe(`KEYPORT_PROXY_PORT_IN_USE: Cannot listen on 127.0.0.1:${taken} for route api: the port is already in use; stop what uses it or pick another port.`);
     expect(proxy.proc.output()).toContain(`reload refused, the running configuration stays: Cannot listen on 127.0.0.1:${taken} for route api`);
     expect(refused.routes.map((r) => [r.route, r.listen])).toEqual([['api', `127.0.0.1:${portA}`]]);
@@ -211,10 +215,7 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     expect((await whoami(portB)).status).toBe(200);
 
     // api and web swap: refused in one sentence, both keep their addresses.
-    await fs.writeFile(file, ['routes:', ...route('api', portC), ...route('web', portB), ''].join('\n'));
-    process.kill(proxy.proc.pid, 'SIGHUP');
-    await waitUntil(async () => (await status(proxy)).lastReload?.at !== chained.lastReload?.at, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
-    const refused = await status(proxy);
+    const refused = await reloadWith(proxy, file, ['routes:', ...route('api', portC), ...route('web', portB)]);
     expect(refused.lastReload?.result).toBe(
       "KEYPORT_INVALID_ARGUMENT: Cannot reload: route api, route web would take each other's listen addresses in one edit; move one of them to a free port first, reload, then make the rest of the change.",
     );
@@ -229,12 +230,8 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     const file = path.join(data.path, 'alias.yaml');
     const proxy = await proxyWith(file, ['routes:', ...route('api', port)]);
     expect((await whoami(port)).status).toBe(200);
-    const before = await status(proxy);
     const aliased = route('api', port).map((line) => line.replace(`127.0.0.1:${port}`, `localhost:${port}`));
-    await fs.writeFile(file, ['routes:', ...aliased, ''].join('\n'));
-    process.kill(proxy.proc.pid, 'SIGHUP');
-    await waitUntil(async () => (await status(proxy)).lastReload?.at !== before.lastReload?.at, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
-    const after = await status(proxy);
+    const after = await reloadWith(proxy, file, ['routes:', ...aliased]);
     expect(after.lastReload?.result).toBe('ok');
     expect(after.routes[0]).toMatchObject({ route: 'api', listen: `localhost:${port}`, total: 1 });
     expect((await whoami(port)).status).toBe(200);
@@ -246,12 +243,8 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     const file = path.join(data.path, 'alias-swap.yaml');
     const proxy = await proxyWith(file, ['routes:', ...route('old', port)]);
     expect((await whoami(port)).status).toBe(200);
-    const before = await status(proxy);
     const added = route('new', port).map((line) => line.replace(`127.0.0.1:${port}`, `localhost:${port}`));
-    await fs.writeFile(file, ['routes:', ...added, ''].join('\n'));
-    process.kill(proxy.proc.pid, 'SIGHUP');
-    await waitUntil(async () => (await status(proxy)).lastReload?.at !== before.lastReload?.at, { what: 'the SIGHUP reload', timeoutMs: 3000, proc: proxy.proc });
-    const after = await status(proxy);
+    const after = await reloadWith(proxy, file, ['routes:', ...added]);
     expect(after.lastReload?.result).toBe('ok');
     expect(after.routes.map((r) => [r.route, r.listen])).toEqual([['new', `localhost:${port}`]]);
     expect((await whoami(port)).status).toBe(200);
