@@ -21,8 +21,9 @@ export interface AuditLogOptions {
  * Lines are appended with one synchronous write each, to a file kept open (one mkdir and one open
  * per file, not per session), as loggers such as pino do by default: a line of about 250 bytes
  * into the page cache costs 1-2 us, where an asynchronous append cost 20-35 us of CPU and a
- * thread-pool hand-off per session, a good part of a resumed connection through the proxy. Lines
- * are on disk in the order given as soon as append() returns; close() releases the file.
+ * thread-pool hand-off (in a profile of resumed connections through the proxy, about 0.15 ms of
+ * its main thread per session). A line is in the file, in order, once append() returns; close()
+ * releases the file.
  */
 export class AuditLog {
   readonly file: string;
