@@ -14,8 +14,11 @@ export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'test-results'
 export async function checkScreen(page: Page, name: string): Promise<string[]> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const violations: string[] = [];
-  // Toasts from the previous step would cover the screen in the shot: dismiss them first.
-  for (const close of await page.locator('.toast-close').all()) await close.click().catch(() => undefined);
+  // Toasts from the previous step would cover the screen in the shot: dismiss them first, always the
+  // first one left (the locators of all() are positional: after the first closed, nth(1) never came
+  // and each shot with two toasts waited 30 s for it).
+  const closes = page.locator('.toast-close');
+  for (let left = await closes.count(); left > 0; left--) await closes.first().click({ timeout: 2000 }).catch(() => undefined);
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     // Colour transitions (buttons, inputs) take 120 ms: let them end before shooting and measuring.
