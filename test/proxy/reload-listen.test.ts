@@ -86,7 +86,7 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     await data?.remove();
   });
 
-  const route = (name: string, port: number) => [`  - name: ${name}`, `    listen: 127.0.0.1:${port}`, `    upstream: 127.0.0.1:${nginx.port}`, '    identity: mover', `    ca: ${ca.rootFile}`, '    servername: localhost'];
+  const route = (name: string, port: number, host = '127.0.0.1') => [`  - name: ${name}`, `    listen: ${host}:${port}`, `    upstream: 127.0.0.1:${nginx.port}`, '    identity: mover', `    ca: ${ca.rootFile}`, '    servername: localhost'];
   const httpProxy = (port: number) => ['httpProxy:', `  listen: 127.0.0.1:${port}`, '  rules:', '    - host: localhost', '      identity: mover', `      ca: ${ca.rootFile}`];
   const status = async (p: ProxyProc) => (await (await fetch(`${p.statusUrl}/status`)).json()) as Status;
   const whoami = (port: number, agent?: http.Agent) => get(port, NGINX_WHOAMI_PATH, agent);
@@ -230,8 +230,7 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     const file = path.join(data.path, 'alias.yaml');
     const proxy = await proxyWith(file, ['routes:', ...route('api', port)]);
     expect((await whoami(port)).status).toBe(200);
-    const aliased = route('api', port).map((line) => line.replace(`127.0.0.1:${port}`, `localhost:${port}`));
-    const after = await reloadWith(proxy, file, ['routes:', ...aliased]);
+    const after = await reloadWith(proxy, file, ['routes:', ...route('api', port, 'localhost')]);
     expect(after.lastReload?.result).toBe('ok');
     expect(after.routes[0]).toMatchObject({ route: 'api', listen: `localhost:${port}`, total: 1 });
     expect((await whoami(port)).status).toBe(200);
@@ -243,8 +242,7 @@ describe.skipIf(missing)('keyport proxy: a reload that moves a listen address', 
     const file = path.join(data.path, 'alias-swap.yaml');
     const proxy = await proxyWith(file, ['routes:', ...route('old', port)]);
     expect((await whoami(port)).status).toBe(200);
-    const added = route('new', port).map((line) => line.replace(`127.0.0.1:${port}`, `localhost:${port}`));
-    const after = await reloadWith(proxy, file, ['routes:', ...added]);
+    const after = await reloadWith(proxy, file, ['routes:', ...route('new', port, 'localhost')]);
     expect(after.lastReload?.result).toBe('ok');
     expect(after.routes.map((r) => [r.route, r.listen])).toEqual([['new', `localhost:${port}`]]);
     expect((await whoami(port)).status).toBe(200);
