@@ -30,7 +30,7 @@ function header(type: number, length: number, version: number = ProtocolVersion.
 
 /**
  * Per-record nonce: the IV XOR the 64-bit sequence number (RFC 8446 §5.3, RFC 7905), written
- * into `out`, which is reused per key: node:crypto copies the nonce when a cipher is created.
+ * into `out`, which is reused per key: both AES-GCM backends copy the nonce when a record starts.
  */
 function xorNonce(iv: Buffer, seq: number, out: Buffer): Buffer {
   const hi = Math.floor(seq / 0x100000000);
