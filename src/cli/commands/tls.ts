@@ -107,7 +107,7 @@ async function clientAuth(k: Keyport, identity: string, shown: { label?: string 
 function pipeThrough(socket: KeyportTlsSocket, halfClose: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdin.pipe(socket, { end: halfClose });
-    coalescedPipe(socket, process.stdout, { end: false });
+    coalescedPipe(socket, process.stdout, { end: false, recycle: true });
     socket.on('error', reject);
     process.stdout.on('error', () => socket.destroy());
     socket.on('close', () => {

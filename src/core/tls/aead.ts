@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { gcmBackend, type GcmAddon, type GcmBackend, type GcmContext } from './native-gcm';
+import { sharedOutput, type OutputSlab } from './output-slab';
 
 /** The AEADs TLS suites here use. */
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
@@ -17,8 +18,11 @@ export interface Aead {
    * transport writes with one writev instead of copying 16 KB into one buffer.
    */
   seal(nonce: Buffer, aad: Buffer, prefix: Buffer, plaintext: Buffer, trailer?: Buffer): Buffer[];
-  /** Ciphertext with the tag at its end; null when authentication fails. */
-  open(nonce: Buffer, aad: Buffer, sealed: Buffer): Buffer | null;
+  /**
+   * Ciphertext with the tag at its end; null when authentication fails. The addon writes the
+   * plaintext into a slice of `into` (node:crypto and @noble/ciphers allocate their own).
+   */
+  open(nonce: Buffer, aad: Buffer, sealed: Buffer, into?: OutputSlab): Buffer | null;
 }
 
 // Electron's BoringSSL lacks ChaCha20-Poly1305 in node:crypto; then @noble/ciphers does it.
@@ -33,42 +37,22 @@ export function createAead(alg: AeadAlgorithm, key: Buffer, gcm: GcmBackend = gc
 const NO_TRAILER = Buffer.alloc(0);
 
 /**
- * Outputs of the addon are cut from a shared slab, as Node's own pool does for small buffers: a
- * fresh 16 KB buffer per record costs 3-5 us of allocation and GC, a slice well under one. A slice
- * keeps its slab alive until its consumer lets go, so at most SLAB_BYTES more stay in memory.
- */
-const SLAB_BYTES = 256 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabUsed = 0;
-
-function outputBuffer(length: number): Buffer {
-  if (length > SLAB_BYTES) return Buffer.allocUnsafe(length);
-  if (length > SLAB_BYTES - slabUsed) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + length);
-  slabUsed += length;
-  return out;
-}
-
-/**
  * AES-GCM through Keyport's addon: one OpenSSL context per key and direction, made at first use,
- * and each output written once into a slice of the slab.
+ * and each output written once into a slice of an OutputSlab.
  */
 function addonGcm(addon: GcmAddon, key: Buffer): Aead {
   let sealer: GcmContext | undefined;
   let opener: GcmContext | undefined;
   return {
     seal(nonce, aad, prefix, plaintext, trailer = NO_TRAILER) {
-      const out = outputBuffer(prefix.length + plaintext.length + trailer.length + TAG_LENGTH);
+      const out = sharedOutput.take(prefix.length + plaintext.length + trailer.length + TAG_LENGTH);
       prefix.copy(out, 0);
       addon.seal((sealer ??= addon.create(key, true)), nonce, aad, plaintext, trailer, out, prefix.length);
       return [out];
     },
-    open(nonce, aad, sealed) {
+    open(nonce, aad, sealed, into = sharedOutput) {
       if (sealed.length < TAG_LENGTH) return null;
-      const out = outputBuffer(sealed.length - TAG_LENGTH);
+      const out = into.take(sealed.length - TAG_LENGTH);
       return addon.open((opener ??= addon.create(key, false)), nonce, aad, sealed, out) ? out : null;
     },
   };

@@ -1,21 +1,41 @@
 import type { Readable, Writable } from 'node:stream';
 
+/** A source whose chunks may be written over once its consumer holds none of them (KeyportTlsSocket). */
+export interface RecyclingSource {
+  recycleReads(): void;
+  releaseReads(): void;
+}
+
 /**
  * Pipes `from` into `to` as `pipe()` does (backpressure; `to` ended with `from` when `end`), but
  * the chunks that arrive in one turn of the event loop go out in one write. A TLS socket hands
  * over 16 KB records, four or more per TCP read, and process.stdout on a pipe writes each with
  * its own write(2) that wakes the reader; corked, they leave as one writev. When `to` has not
  * taken everything by the end of the turn (a full pipe), `from` waits for 'drain'.
+ *
+ * With `recycle`, `from` reuses the memory of its chunks whenever `to` has written all it was
+ * given: a bulk transfer then allocates nothing. Only for a `to` whose writes complete once the
+ * bytes have left the process (a socket, process.stdout) and a `from` whose other 'data'
+ * listeners keep no chunk.
  */
-export function coalescedPipe(from: Readable, to: Writable, opts: { end: boolean }): void {
+export function coalescedPipe(from: Readable & Partial<RecyclingSource>, to: Writable, opts: { end: boolean; recycle?: boolean }): void {
   let corked = false;
+  const recycler = opts.recycle ? from : undefined;
+  recycler?.recycleReads?.();
+  const releaseIfWritten = (): void => {
+    if (to.writableLength === 0) recycler?.releaseReads?.();
+  };
   const flush = (): void => {
     if (!corked) return;
     corked = false;
     to.uncork();
+    releaseIfWritten();
     if (to.writableNeedDrain && !from.isPaused()) {
       from.pause();
-      to.once('drain', () => from.resume());
+      to.once('drain', () => {
+        releaseIfWritten();
+        from.resume();
+      });
     }
   };
   from.on('data', (chunk: Buffer) => {

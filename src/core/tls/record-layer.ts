@@ -2,6 +2,7 @@ import { AlertLevel, ContentType, MAX_PLAINTEXT, ProtocolVersion } from './const
 import { FloodLimits } from './flood-limits';
 import { HandshakeBuffer } from './handshake-buffer';
 import { PlainProtection, type RecordProtection, type TlsRecord } from './record-protection';
+import { OutputSlab, sharedOutput } from './output-slab';
 import { RecordReader } from './record-reader';
 import type { Trace } from './trace';
 
@@ -16,6 +17,9 @@ export class RecordLayer {
   read: RecordProtection = new PlainProtection();
   /** The first ClientHello's record says TLS 1.0; later plaintext records say TLS 1.2. */
   write: RecordProtection = new PlainProtection(ProtocolVersion.TLS10);
+
+  /** Where decrypted records go: the shared slab, or this connection's own once it recycles. */
+  private received = sharedOutput;
 
   /** Records held back until flush(), while a handshake flight is being written. */
   private flight: Buffer[] | undefined = [];
@@ -43,6 +47,20 @@ export class RecordLayer {
     return true;
   }
 
+  /**
+   * From now on records are decrypted into this connection's own slab, which releaseReceived()
+   * hands back for reuse. Only application data stays there; everything else is copied out
+   * (handshake messages are kept: fragments until complete, session tickets).
+   */
+  recycleReceived(): void {
+    if (this.received === sharedOutput) this.received = new OutputSlab();
+  }
+
+  /** The application data read so far is no longer referenced by anyone (see recycleReceived). */
+  releaseReceived(): void {
+    if (this.received !== sharedOutput) this.received.release();
+  }
+
   /** The next record off the wire, decrypted; null until one is complete. */
   nextRecord(): TlsRecord | null {
     const raw = this.reader.next();
@@ -51,7 +69,8 @@ export class RecordLayer {
     const record =
       raw.header[0] === ContentType.change_cipher_spec && this.read.encrypted
         ? { type: ContentType.change_cipher_spec, data: raw.body }
-        : this.read.open(raw.header, raw.body);
+        : this.read.open(raw.header, raw.body, this.received);
+    if (this.received !== sharedOutput && record.type !== ContentType.application_data) record.data = Buffer.from(record.data);
     this.limits.onRecord(record.type === ContentType.alert, record.data.length);
     return record;
   }

@@ -1,6 +1,7 @@
 import { AlertDescription, ContentType, MAX_PLAINTEXT, ProtocolVersion } from './constants';
 import { createAead, TAG_LENGTH, type Aead } from './aead';
 import type { CipherSuite } from './cipher-suites';
+import type { OutputSlab } from './output-slab';
 import { protocolError, TlsError } from './tls-error';
 
 /** A record as read off the wire: content type and (decrypted) fragment. */
@@ -16,8 +17,8 @@ export interface RecordProtection {
   readonly count: number;
   /** A whole record (header included) carrying `data` (at most 2^14 bytes): its bytes in order, in one or more buffers. */
   seal(type: number, data: Buffer): Buffer[];
-  /** Opens the body of a record whose 5-byte header is `header`. */
-  open(header: Buffer, body: Buffer): TlsRecord;
+  /** Opens the body of a record whose 5-byte header is `header`; the plaintext may be a slice of `into`. */
+  open(header: Buffer, body: Buffer, into?: OutputSlab): TlsRecord;
 }
 
 function header(type: number, length: number, version: number = ProtocolVersion.TLS12): Buffer {
@@ -96,14 +97,14 @@ export class Tls13Protection implements RecordProtection {
     return this.aead.seal(xorNonce(this.iv, this.count++, this.nonce), h, h, data, trailer);
   }
 
-  open(h: Buffer, body: Buffer): TlsRecord {
+  open(h: Buffer, body: Buffer, into?: OutputSlab): TlsRecord {
     if (h[0] !== ContentType.application_data) {
       throw protocolError(
         'The server sent an unencrypted record after encryption started.',
         AlertDescription.unexpected_message,
       );
     }
-    const inner = this.aead.open(xorNonce(this.iv, this.count++, this.nonce), h, body);
+    const inner = this.aead.open(xorNonce(this.iv, this.count++, this.nonce), h, body, into);
     if (!inner) throw badMac();
     // The limit covers content type and padding too (RFC 8446 §5.4).
     if (inner.length > MAX_PLAINTEXT + 1) throw overflow();
@@ -142,7 +143,7 @@ export class Tls12Protection implements RecordProtection {
     return this.aead.seal(Buffer.concat([this.iv, explicit]), aad, prefix, data);
   }
 
-  open(h: Buffer, body: Buffer): TlsRecord {
+  open(h: Buffer, body: Buffer, into?: OutputSlab): TlsRecord {
     const seq = this.count++;
     const type = h[0] as number;
     let nonce: Buffer;
@@ -157,7 +158,7 @@ export class Tls12Protection implements RecordProtection {
     }
     const plainLength = sealed.length - TAG_LENGTH;
     if (plainLength > MAX_PLAINTEXT) throw overflow();
-    const data = this.aead.open(nonce, this.aad(seq, type, plainLength), sealed);
+    const data = this.aead.open(nonce, this.aad(seq, type, plainLength), sealed, into);
     if (!data) throw badMac();
     return { type, data };
   }

@@ -94,6 +94,20 @@ export class KeyportTlsSocket extends TransportSocket {
     return this.state === 'handshaking';
   }
 
+  /**
+   * For a caller whose 'data' chunks are all written on and let go of (coalescedPipe with
+   * `recycle`): records are decrypted into this connection's own slab, which is written over
+   * again once releaseReads() says the consumer holds none of them.
+   */
+  recycleReads(): void {
+    this.layer.recycleReceived();
+  }
+
+  /** The consumer holds no chunk it was given; chunks still buffered in this stream keep the slab. */
+  releaseReads(): void {
+    if (this.readableLength === 0) this.layer.releaseReceived();
+  }
+
   /** TLS 1.3: sends KeyUpdate; `requestPeer` (default true) asks the server to update too. */
   keyUpdate(requestPeer = true): void {
     if (this.state !== 'open' || !this.post?.tls13) {
