@@ -21,8 +21,9 @@ export interface SpliceOptions {
  * Joins a client's plain TCP socket to its upstream TLS socket until both are closed, with
  * backpressure both ways: the client's bytes piped up (each read is sealed and sent as one
  * write), the upstream's records coalesced down (the records of one TCP read leave in one writev,
- * not one write(2) per 16 KB record, into memory reused once the client has it); half-close passed on (client FIN → close_notify + FIN upstream;
- * upstream end → FIN to the client), an upstream reset passed to the client as a reset, idle timeout.
+ * not one write(2) per 16 KB record, from memory reused once the client has them); half-close
+ * passed on (client FIN → close_notify + FIN upstream; upstream end → FIN to the client), an
+ * upstream reset passed to the client as a reset, idle timeout.
  * The client socket must come from a server with allowHalfOpen.
  */
 export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceOptions): Promise<SpliceResult> {
