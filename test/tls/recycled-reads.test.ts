@@ -29,9 +29,14 @@ function startSink(slow: boolean): Promise<{ server: Server; port: number; recei
         hash.update(d);
         if (slow && ++chunks % 5 === 0) {
           s.pause();
-          setTimeout(() => s.resume(), 3);
+          setTimeout(() => s.resume(), 10);
         }
       });
+      // Not reading at first fills the kernel's buffers, so the sender's writes stay pending in Node.
+      if (slow) {
+        s.pause();
+        setTimeout(() => s.resume(), 300);
+      }
       s.on('end', () => resolve(hash.digest('hex')));
     }));
   });

@@ -56,6 +56,21 @@ describe('coalescedPipe', () => {
     expect(Buffer.concat(calls.flat())).toEqual(Buffer.concat(sent));
   });
 
+  it('with recycle, lets the source reuse its memory only once the destination has written it all', async () => {
+    const memory = Buffer.alloc(4096, 1);
+    let releases = 0;
+    // Reuse is simulated by scribbling over the memory at once.
+    const from = Object.assign(new PassThrough(), { recycleReads: () => undefined, releaseReads: () => void (releases++, memory.fill(0xee)) });
+    const written: Buffer[] = [];
+    const later = (chunks: Buffer[], cb: () => void) => setTimeout(() => (written.push(...chunks.map((c) => Buffer.from(c))), cb()), 5);
+    const to = new Writable({ highWaterMark: 1024, write: (c: Buffer, _e, cb) => later([c], cb), writev: (cs, cb) => later(cs.map((c) => c.chunk as Buffer), cb) });
+    coalescedPipe(from, to, { end: false, recycle: true });
+    from.write(memory);
+    await sleep(30);
+    expect(releases).toBeGreaterThan(0);
+    expect(Buffer.concat(written)).toEqual(Buffer.alloc(4096, 1));
+  });
+
   it('ends the destination with the source only when asked', async () => {
     for (const end of [true, false]) {
       const from = new PassThrough();
