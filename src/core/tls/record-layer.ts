@@ -2,7 +2,7 @@ import { AlertLevel, ContentType, MAX_PLAINTEXT, ProtocolVersion } from './const
 import { FloodLimits } from './flood-limits';
 import { HandshakeBuffer } from './handshake-buffer';
 import { PlainProtection, type RecordProtection, type TlsRecord } from './record-protection';
-import { OutputSlab, sharedOutput } from './output-slab';
+import { OutputSlab } from './output-slab';
 import { RecordReader } from './record-reader';
 import type { Trace } from './trace';
 
@@ -18,8 +18,8 @@ export class RecordLayer {
   /** The first ClientHello's record says TLS 1.0; later plaintext records say TLS 1.2. */
   write: RecordProtection = new PlainProtection(ProtocolVersion.TLS10);
 
-  /** Where decrypted records go: the shared slab, or this connection's own once it recycles. */
-  private received = sharedOutput;
+  /** This connection's own slab for decrypted records, once it recycles; until then the shared one. */
+  private received: OutputSlab | undefined;
 
   /** Records held back until flush(), while a handshake flight is being written. */
   private flight: Buffer[] | undefined = [];
@@ -53,12 +53,12 @@ export class RecordLayer {
    * (handshake messages are kept: fragments until complete, session tickets).
    */
   recycleReceived(): void {
-    if (this.received === sharedOutput) this.received = new OutputSlab();
+    this.received ??= new OutputSlab();
   }
 
   /** The application data read so far is no longer referenced by anyone (see recycleReceived). */
   releaseReceived(): void {
-    if (this.received !== sharedOutput) this.received.release();
+    this.received?.release();
   }
 
   /** The next record off the wire, decrypted; null until one is complete. */
@@ -70,7 +70,7 @@ export class RecordLayer {
       raw.header[0] === ContentType.change_cipher_spec && this.read.encrypted
         ? { type: ContentType.change_cipher_spec, data: raw.body }
         : this.read.open(raw.header, raw.body, this.received);
-    if (this.received !== sharedOutput && record.type !== ContentType.application_data) record.data = Buffer.from(record.data);
+    if (this.received && record.type !== ContentType.application_data) record.data = Buffer.from(record.data);
     this.limits.onRecord(record.type === ContentType.alert, record.data.length);
     return record;
   }
