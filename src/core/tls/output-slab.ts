@@ -35,6 +35,16 @@ export class OutputSlab {
     return out;
   }
 
+  /**
+   * Gives back the end of `slice`, from `keep` bytes on, when it is the last slice taken: the next
+   * slice then starts right after its first `keep` bytes (see AdjacentChunks). Nobody may hold
+   * those bytes.
+   */
+  trim(slice: Buffer, keep: number): void {
+    const s = this.slab;
+    if (s && slice.buffer === s.buffer && slice.byteOffset + slice.length === s.byteOffset + this.used) this.used -= slice.length - keep;
+  }
+
   /** Every slice taken so far is dead (its bytes were copied on, nothing refers to it): the slab may be reused. */
   release(): void {
     if (this.slab && pool.length < POOL_MAX) pool.push(this.slab);

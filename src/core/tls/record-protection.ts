@@ -1,7 +1,7 @@
 import { AlertDescription, ContentType, MAX_PLAINTEXT, ProtocolVersion } from './constants';
 import { createAead, TAG_LENGTH, type Aead } from './aead';
 import type { CipherSuite } from './cipher-suites';
-import type { OutputSlab } from './output-slab';
+import { sharedOutput, type OutputSlab } from './output-slab';
 import { protocolError, TlsError } from './tls-error';
 
 /** A record as read off the wire: content type and (decrypted) fragment. */
@@ -97,7 +97,7 @@ export class Tls13Protection implements RecordProtection {
     return this.aead.seal(xorNonce(this.iv, this.count++, this.nonce), h, h, data, trailer);
   }
 
-  open(h: Buffer, body: Buffer, into?: OutputSlab): TlsRecord {
+  open(h: Buffer, body: Buffer, into: OutputSlab = sharedOutput): TlsRecord {
     if (h[0] !== ContentType.application_data) {
       throw protocolError(
         'The server sent an unencrypted record after encryption started.',
@@ -111,7 +111,10 @@ export class Tls13Protection implements RecordProtection {
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;
     if (end < 0) throw protocolError('The server sent a record without a content type.', AlertDescription.unexpected_message);
-    return { type: inner[end] as number, data: inner.subarray(0, end) };
+    const type = inner[end] as number;
+    // The next record's plaintext goes over this one's content type, right after its data.
+    into.trim(inner, end);
+    return { type, data: inner.subarray(0, end) };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { KeyportError, toKeyportError } from '../../shared/errors';
 import { EMPTY_CERTIFICATE } from './client-identity';
+import { AdjacentChunks } from './adjacent-chunks';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants';
 import { ControlRecords } from './control-records';
 import type { HandshakeMessage } from './handshake-buffer';
@@ -48,6 +49,8 @@ export class KeyportTlsSocket extends TransportSocket {
   /** Application data has arrived: a later reset is not a refusal of our certificate. */
   private dataReceived = false;
   private pumping = false;
+  /** Application data decrypted in this pump, pushed as one chunk where it lies back to back. */
+  private readonly received = new AdjacentChunks();
   private readonly control: ControlRecords;
   private version: HandshakeIo['version'];
   private pendingWrite: { chunk: Buffer; cb: (e?: Error | null) => void } | undefined;
@@ -105,7 +108,7 @@ export class KeyportTlsSocket extends TransportSocket {
 
   /** The consumer holds no chunk it was given; chunks still buffered in this stream keep the slab. */
   releaseReads(): void {
-    if (this.readableLength === 0) this.layer.releaseReceived();
+    if (this.readableLength === 0 && !this.received.holding) this.layer.releaseReceived();
   }
 
   /** TLS 1.3: sends KeyUpdate; `requestPeer` (default true) asks the server to update too. */
@@ -290,12 +293,14 @@ export class KeyportTlsSocket extends TransportSocket {
       while (this.state === 'open' && !this.readBlocked && !this.peerClosed && (record = this.layer.nextRecord())) {
         this.onRecord(record);
       }
+      this.pushReceived();
       if (this.readBlocked !== this.inputPaused && this.state === 'open') {
         this.inputPaused = this.readBlocked;
         if (this.readBlocked) this.transport.pause();
         else this.transport.resume();
       }
     } catch (e) {
+      this.pushReceived(); // what was authentic before the failure, as if pushed record by record
       this.fail(e);
     } finally {
       this.pumping = false;
@@ -309,7 +314,7 @@ export class KeyportTlsSocket extends TransportSocket {
         if (!record.data.length) return;
         this.dataReceived = true;
         this.layer.limits.onApplicationData();
-        if (!this.push(record.data)) this.readBlocked = true;
+        this.pushData(this.received.add(record.data));
         return;
       case ContentType.handshake: {
         this.layer.handshake.push(record.data);
@@ -321,12 +326,21 @@ export class KeyportTlsSocket extends TransportSocket {
         if (this.control.onAlert(record.data, 'after the handshake')) {
           this.peerClosed = true;
           this.closeNotify = true;
+          this.pushReceived();
           this.push(null);
         }
         return;
       default:
         throw protocolError('The server sent ChangeCipherSpec after the handshake.', AlertDescription.unexpected_message);
     }
+  }
+
+  private pushReceived(): void {
+    this.pushData(this.received.take());
+  }
+
+  private pushData(chunk: Buffer | undefined): void {
+    if (chunk && !this.push(chunk)) this.readBlocked = true;
   }
 
   private writeApplicationData(chunk: Buffer, cb: (e?: Error | null) => void): void {
