@@ -1,12 +1,12 @@
 /**
  * bin/code-cache.cjs, the code cache Node 20 runs the CLI bundle with (Node 22+ has its own): a
  * module runs as require() runs it, its V8 cache is kept owner-only and reused, a changed source
- * never runs stale code (V8 itself checks only the length, so the test changes a byte, not the
- * length), and a corrupt cache is replaced. Each run is a real `node` child: the cache is written
- * at exit.
+ * never runs stale code (V8 itself checks only the length, so the tests change a byte, not the
+ * length, and one keeps the mtime), and a corrupt cache is replaced. Each run is a real `node`
+ * child: the cache is written at exit.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,19 @@ describe('bin/code-cache.cjs', () => {
     const now = await cacheFiles(cacheDir);
     expect(now).toHaveLength(1);
     expect(now[0]).not.toBe(old);
+  });
+
+  it('never runs stale code when a same-length change keeps the old mtime (as an unpacker sets it)', async () => {
+    const file = path.join(dir, 'mod.js');
+    const cacheDir = path.join(dir, 'cache');
+    const PACKED = 499_162_500; // npm packs every file with this mtime (1985-10-26T08:15Z)
+    await writeFile(file, moduleSource('alpha'));
+    await utimes(file, PACKED, PACKED);
+    await runModule(file, cacheDir);
+    await writeFile(file, moduleSource('omega'));
+    await utimes(file, PACKED, PACKED);
+    expect((await stat(file)).mtimeMs).toBe(PACKED * 1000);
+    expect(await runModule(file, cacheDir)).toBe('omega mod.js object\n');
   });
 
   it('replaces a corrupt cache and still runs the module', async () => {
