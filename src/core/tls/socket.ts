@@ -1,6 +1,5 @@
 import type { Duplex } from 'node:stream';
 import { KeyportError, toKeyportError } from '../../shared/errors';
-import { EMPTY_CERTIFICATE } from './client-identity';
 import { AdjacentChunks } from './adjacent-chunks';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants';
 import { ControlRecords } from './control-records';
@@ -9,6 +8,7 @@ import { runHandshake } from './handshake';
 import { PostHandshake } from './post-handshake';
 import { RecordLayer } from './record-layer';
 import type { TlsRecord } from './record-protection';
+import { droppedHint, handshakeTimeout, transportError } from './socket-errors';
 import { protocolError, TlsError } from './tls-error';
 import { Trace, type TraceEvent } from './trace';
 import { TransportSocket } from './transport-socket';
@@ -82,12 +82,12 @@ export class KeyportTlsSocket extends TransportSocket {
     return this.info;
   }
 
-  /** Handshake messages and alerts sent and received, with timings. */
   /** True once the server said close_notify; an end without it may be a cut stream. */
   get closeNotifyReceived(): boolean {
     return this.closeNotify;
   }
 
+  /** Handshake messages and alerts sent and received, with timings. */
   get trace(): TraceEvent[] {
     return this.recorder.events;
   }
@@ -226,17 +226,9 @@ export class KeyportTlsSocket extends TransportSocket {
     }
     if (this.transportEnded) {
       const what = `The server closed the connection without an alert while ${this.step} (the stream was cut short)`;
-      return Promise.reject(new TlsError('KEYPORT_TLS_CLOSED', `${what}; ${this.droppedHint()}.`));
+      return Promise.reject(new TlsError('KEYPORT_TLS_CLOSED', `${what}; ${droppedHint(this.recorder.events)}.`));
     }
     return new Promise((resolve) => (this.wake = resolve));
-  }
-
-  /** Servers such as Node's drop a client certificate they refuse without an alert: say so once we sent one. */
-  private droppedHint(): string {
-    const sentCertificate = this.recorder.events.some((e) => e.direction === 'sent' && e.type === 'Certificate' && e.detail !== EMPTY_CERTIFICATE);
-    return sentCertificate
-      ? 'it probably refused our client certificate (check which CA it trusts for client certificates), or dropped us for another reason; check its log'
-      : 'it may not speak TLS on this port, or it dropped us; check its log';
   }
 
   /**
@@ -384,26 +376,12 @@ export class KeyportTlsSocket extends TransportSocket {
   }
 
   private onTransportError(e: Error): void {
-    const where = `${this.cfg.host}:${this.cfg.port}`;
-    const detail = (e as NodeJS.ErrnoException).code ?? e.message;
-    if (this.options.connecting) {
-      this.fail(new KeyportError('KEYPORT_TLS_CONNECT_FAILED', `Cannot connect to ${where}: ${e.message} (${detail}); check the host, port and network.`, { cause: e }));
-    } else {
-      // A reset before the server said anything: its alert, if any, was lost with the connection.
-      const reset = (detail === 'EPIPE' || detail === 'ECONNRESET') && !this.dataReceived;
-      const hint = reset ? `; ${this.droppedHint()}` : '';
-      this.fail(new KeyportError('KEYPORT_TLS_CLOSED', `The connection to ${where} failed: ${detail}${hint}.`, { cause: e }));
-    }
+    const { connecting } = this.options;
+    this.fail(transportError(e, `${this.cfg.host}:${this.cfg.port}`, { connecting, dataReceived: this.dataReceived, trace: this.recorder.events }));
   }
 
   private onTimeout(): void {
-    const signing = this.step.includes('sign');
-    const hint = signing
-      ? 'the key or its token may be waiting for a PIN or touch, or be unplugged'
-      : 'the server may be overloaded, firewalled, or not speak TLS on this port';
-    this.fail(
-      new TlsError('KEYPORT_TLS_TIMEOUT', `The TLS handshake with ${this.cfg.host}:${this.cfg.port} timed out after ${this.options.timeoutMs} ms ${this.step}; ${hint}.`),
-    );
+    this.fail(handshakeTimeout(`${this.cfg.host}:${this.cfg.port}`, this.options.timeoutMs, this.step));
   }
 
   /** Ends the connection with `e`, telling the server why when we can. */
