@@ -6,15 +6,12 @@
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memorySigner } from '../../src/core/keystores/memory-signer';
 import { AdjacentChunks } from '../../src/core/tls/adjacent-chunks';
 import { suiteById } from '../../src/core/tls/cipher-suites';
-import { connect } from '../../src/core/tls';
 import { gcmBackend } from '../../src/core/tls/native-gcm';
 import { OutputSlab } from '../../src/core/tls/output-slab';
 import { Tls13Protection } from '../../src/core/tls/record-protection';
-import { createPki, type TestCert, type TestPki } from './helpers/pki';
-import { startNodeTls, type NodeTlsServer } from './helpers/servers';
+import { startPayloadServer, type PayloadServer } from './helpers/payload-server';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -27,6 +24,13 @@ function sealed(key: Buffer, iv: Buffer, seq: number, type: number, data: Buffer
   nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ seq) >>> 0, 8);
   const c = createCipheriv('aes-128-gcm', key, nonce).setAAD(header);
   return { header, body: Buffer.concat([c.update(inner), c.final(), c.getAuthTag()]) };
+}
+
+/** A TLS 1.3 AES-128-GCM reader with a random key, and an empty slab to open into. */
+function freshReader() {
+  const key = randomBytes(16);
+  const iv = randomBytes(12);
+  return { key, iv, reader: new Tls13Protection(suiteById(0x1301)!, key, iv), slab: new OutputSlab() };
 }
 
 /** Every chunk `add` and `take` give, in order. */
@@ -48,11 +52,7 @@ describe('adjacent records', () => {
   });
 
   it('padded TLS 1.3 records open back to back into a slab and join to exactly their data', () => {
-    const suite = suiteById(0x1301)!;
-    const key = randomBytes(16);
-    const iv = randomBytes(12);
-    const reader = new Tls13Protection(suite, key, iv);
-    const slab = new OutputSlab();
+    const { key, iv, reader, slab } = freshReader();
     const datas = [randomBytes(1000), randomBytes(16384 - 300), Buffer.alloc(0), randomBytes(5), randomBytes(16384)];
     const paddings = [0, 299, 7, 200, 0];
     const opened = datas.map((d, seq) => {
@@ -67,11 +67,7 @@ describe('adjacent records', () => {
   });
 
   it('a handshake record between two data records keeps its bytes, and the data either side stays apart', () => {
-    const suite = suiteById(0x1301)!;
-    const key = randomBytes(16);
-    const iv = randomBytes(12);
-    const reader = new Tls13Protection(suite, key, iv);
-    const slab = new OutputSlab();
+    const { key, iv, reader, slab } = freshReader();
     const ticket = randomBytes(64);
     const [a, b] = [randomBytes(3000), randomBytes(4000)];
     const first = reader.open(...open3(sealed(key, iv, 0, 23, a, 5)), slab).data;
@@ -110,27 +106,18 @@ function open3(r: { header: Buffer; body: Buffer }): [Buffer, Buffer] {
 describe('a socket pushes the records of one read as one chunk', () => {
   const PAYLOAD = randomBytes(6 * 1024 * 1024 + 777);
   const RECORDS = Math.ceil(PAYLOAD.length / 16384);
-  let pki: TestPki;
-  let client: TestCert;
-  let server: NodeTlsServer;
+  let server: PayloadServer;
 
   beforeAll(async () => {
-    pki = createPki();
-    const serverCert = pki.issue({ name: 'localhost', kind: 'ec', usage: 'server' });
-    client = pki.issue({ name: 'adjacent-client', kind: 'ec', usage: 'client' });
-    server = await startNodeTls(
-      { cert: serverCert.certPem, key: serverCert.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
-      (s) => s.end(PAYLOAD),
-    );
+    server = await startPayloadServer(PAYLOAD, 'adjacent-client');
   });
 
   afterAll(async () => {
     await server?.stop();
-    pki?.cleanup();
   });
 
   it.each(['TLSv1.2', 'TLSv1.3'] as const)('%s: the stream arrives intact in far fewer chunks than records', async (version) => {
-    const tls = await connect({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: [pki.ca.certPem], signer: memorySigner(client.key), chain: [client.certDer], minVersion: version, maxVersion: version });
+    const tls = await server.open(version);
     const chunks: Buffer[] = [];
     tls.on('data', (d: Buffer) => chunks.push(d));
     await new Promise((resolve) => tls.once('end', resolve));

@@ -9,11 +9,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memorySigner } from '../../src/core/keystores/memory-signer';
-import { coalescedPipe, connect, type KeyportTlsSocket } from '../../src/core/tls';
+import { coalescedPipe, type KeyportTlsSocket } from '../../src/core/tls';
 import { gcmBackend } from '../../src/core/tls/native-gcm';
-import { createPki, type TestCert, type TestPki } from './helpers/pki';
-import { startNodeTls, type NodeTlsServer } from './helpers/servers';
+import { startPayloadServer, type PayloadServer } from './helpers/payload-server';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const PAYLOAD = randomBytes(6 * 1024 * 1024 + 4321);
@@ -44,31 +42,19 @@ function startSink(slow: boolean): Promise<{ server: Server; port: number; recei
 }
 
 describe('recycled reads (coalescedPipe with recycle)', () => {
-  let pki: TestPki;
-  let client: TestCert;
-  let server: NodeTlsServer;
+  let server: PayloadServer;
 
   beforeAll(async () => {
-    pki = createPki();
-    const serverCert = pki.issue({ name: 'localhost', kind: 'ec', usage: 'server' });
-    client = pki.issue({ name: 'recycle-client', kind: 'ec', usage: 'client' });
-    server = await startNodeTls(
-      { cert: serverCert.certPem, key: serverCert.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
-      (s) => s.end(PAYLOAD),
-    );
+    server = await startPayloadServer(PAYLOAD, 'recycle-client');
   });
 
   afterAll(async () => {
     await server?.stop();
-    pki?.cleanup();
   });
-
-  const open = (version: 'TLSv1.2' | 'TLSv1.3') =>
-    connect({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: [pki.ca.certPem], signer: memorySigner(client.key), chain: [client.certDer], minVersion: version, maxVersion: version });
 
   /** Pipes one connection into the sink; resolves with the sink's hash and the ArrayBuffers the chunks lived in. */
   async function relay(version: 'TLSv1.2' | 'TLSv1.3', sinkPort: number, sink: Map<number, Promise<string>>, recycle: boolean) {
-    const tls: KeyportTlsSocket = await open(version);
+    const tls: KeyportTlsSocket = await server.open(version);
     const out = netConnect(sinkPort, '127.0.0.1');
     await new Promise((resolve) => out.once('connect', resolve));
     const localPort = out.localPort as number;
