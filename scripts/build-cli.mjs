@@ -13,5 +13,9 @@ await build({
   format: 'cjs',
   sourcemap: 'linked',
   external: ['keytar', 'pkcs11js', 'electron'],
+  // The ESM builds of packages that ship both (@peculiar/*, asn1js, tsyringe): scope-hoisted and
+  // tree-shaken instead of CommonJS wrappers whose exports esbuild copies into every importing
+  // module. 50 ms less start-up CPU for every command (`keyport --version`: 320 -> 270 ms), 300 KB less.
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
 });
