@@ -1,30 +1,33 @@
 /**
- * The CLI bundle (scripts/build-cli.mjs, built before the tests run) takes the ESM build of every
- * package that ships one. A package bundled twice, once as CommonJS and once as ESM, would carry
- * two schema registries (@peculiar/asn1-schema keeps one per copy) and certificates parsed by one
- * copy would not serialize through the other.
+ * The CLI bundle (scripts/build-cli.mjs, built before the tests run) takes the ESM builds of the
+ * @peculiar packages. A package bundled twice, once as CommonJS and once as ESM, would carry two
+ * schema registries (@peculiar/asn1-schema keeps one per copy) and certificates parsed by one copy
+ * would not serialize through the other.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const BUNDLE = fileURLToPath(new URL('../../out/cli/keyport.js', import.meta.url));
 
-/** The package folders the bundle's module comments name, with the build folder each came from. */
+/** The build folders (`es2015`, `cjs`, ...) of `pkg` that the bundle's module comments name. */
 function bundledBuilds(source: string, pkg: string): Set<string> {
   const escaped = pkg.replace(/[/.]/g, '\\$&');
   return new Set([...source.matchAll(new RegExp(`node_modules/${escaped}/build/([a-z0-9]+)/`, 'g'))].map((m) => m[1] as string));
 }
 
 describe('the CLI bundle', () => {
-  it('carries @peculiar/asn1-schema once, from its ESM build', async () => {
-    const source = await readFile(BUNDLE, 'utf8');
+  let source: string;
+  beforeAll(async () => {
+    source = await readFile(BUNDLE, 'utf8');
+  });
+
+  it('carries @peculiar/asn1-schema once, from its ESM build', () => {
     expect(bundledBuilds(source, '@peculiar/asn1-schema')).toEqual(new Set(['es2015']));
     expect(source.match(/var AsnSchemaStorage = class/g)).toHaveLength(1);
   });
 
-  it('carries the ESM builds of the X.509 packages, not CommonJS wrappers', async () => {
-    const source = await readFile(BUNDLE, 'utf8');
+  it('carries the ESM builds of the X.509 packages, not CommonJS wrappers', () => {
     for (const pkg of ['@peculiar/asn1-x509', '@peculiar/asn1-pkcs8', '@peculiar/asn1-pfx']) expect(bundledBuilds(source, pkg), pkg).toEqual(new Set(['es2015']));
     expect(source).not.toContain('node_modules/@peculiar/x509/build/x509.cjs.js');
   });

@@ -10,6 +10,7 @@ export interface PayloadServer {
   stop(): Promise<void>;
 }
 
+/** Starts a PayloadServer on a fresh PKI whose client certificate is named `clientName`. */
 export async function startPayloadServer(payload: Buffer, clientName: string): Promise<PayloadServer> {
   const pki = createPki();
   const serverCert = pki.issue({ name: 'localhost', kind: 'ec', usage: 'server' });
