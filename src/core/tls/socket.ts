@@ -1,18 +1,18 @@
 import type { Duplex } from 'node:stream';
 import { KeyportError, toKeyportError } from '../../shared/errors';
 import { AdjacentChunks } from './adjacent-chunks';
-import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants';
-import { ControlRecords } from './control-records';
+import { AlertDescription, AlertLevel, ContentType } from './constants';
 import type { HandshakeMessage } from './handshake-buffer';
+import { HandshakeChannel, type HandshakeInput } from './handshake-channel';
 import { runHandshake } from './handshake';
 import { PostHandshake } from './post-handshake';
 import { RecordLayer } from './record-layer';
 import type { TlsRecord } from './record-protection';
-import { droppedHint, handshakeTimeout, transportError } from './socket-errors';
+import { handshakeTimeout, transportError } from './socket-errors';
 import { protocolError, TlsError } from './tls-error';
 import { Trace, type TraceEvent } from './trace';
 import { TransportSocket } from './transport-socket';
-import type { HandshakeConfig, HandshakeIo, TlsInfo } from './types';
+import type { HandshakeConfig, TlsInfo } from './types';
 
 /** Stop reading the transport while this much undecrypted input waits. */
 const INPUT_HIGH_WATER = 512 * 1024;
@@ -38,9 +38,8 @@ export class KeyportTlsSocket extends TransportSocket {
   private info: TlsInfo | undefined;
   private post: PostHandshake | undefined;
   private state: 'handshaking' | 'open' | 'closed' = 'handshaking';
-  private step: string;
+  private readonly handshake: HandshakeChannel;
   private timer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
   private transportEnded = false;
   private inputPaused = false;
   private readBlocked = false;
@@ -51,8 +50,6 @@ export class KeyportTlsSocket extends TransportSocket {
   private pumping = false;
   /** Application data decrypted in this pump, pushed as one chunk where it lies back to back. */
   private readonly received = new AdjacentChunks();
-  private readonly control: ControlRecords;
-  private version: HandshakeIo['version'];
   private pendingWrite: { chunk: Buffer; cb: (e?: Error | null) => void } | undefined;
   private pendingFinal: ((e?: Error | null) => void) | undefined;
 
@@ -63,15 +60,15 @@ export class KeyportTlsSocket extends TransportSocket {
   ) {
     super(transport);
     this.layer = new RecordLayer((records) => this.output(records), this.recorder);
-    this.control = new ControlRecords(this.layer, () => this.version);
-    this.step = options.connecting ? `connecting to ${cfg.host}:${cfg.port}` : 'waiting for the ServerHello';
+    const step = options.connecting ? `connecting to ${cfg.host}:${cfg.port}` : 'waiting for the ServerHello';
+    this.handshake = new HandshakeChannel(this.layer, this.recorder, this.handshakeInput(), step);
     transport.on('data', (chunk: Buffer) => this.onData(chunk));
     transport.on('end', () => this.onEnd());
     transport.on('close', () => this.onEnd());
     transport.on('error', (e: Error) => this.onTransportError(e));
     transport.once('connect', () => (this.options.connecting = false));
     this.timer = setTimeout(() => this.onTimeout(), options.timeoutMs);
-    runHandshake(this.handshakeIo(), cfg)
+    runHandshake(this.handshake, cfg)
       .then((result) => this.onHandshakeDone(result.info, new PostHandshake(this.layer, result, cfg.sessionCache, cfg.sessionKey)))
       .catch((e: unknown) => this.fail(e));
   }
@@ -145,90 +142,27 @@ export class KeyportTlsSocket extends TransportSocket {
     this.state = 'closed';
     clearTimeout(this.timer);
     this.transport.destroy();
-    this.wake?.();
+    this.handshake.wakeUp();
     cb(err);
   }
 
-  private handshakeIo(): HandshakeIo {
+  private handshakeInput(): HandshakeInput {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     return {
-      trace: this.recorder,
-      get step() {
-        return self.step;
+      get handshaking() {
+        return self.state === 'handshaking';
       },
-      set step(v: string) {
-        self.step = v;
+      get ended() {
+        return self.transportEnded;
       },
-      get version() {
-        return self.version;
-      },
-      set version(v) {
-        self.version = v;
-      },
-      get changeCipherSpecSeen() {
-        return self.control.ccsSeen;
-      },
-      get handshakeBuffered() {
-        return !self.layer.handshake.empty;
-      },
-      readMessage: () => this.readHandshakeMessage(),
-      send: (raw) => this.layer.writeHandshake(raw),
-      sendChangeCipherSpec: () => this.layer.writeChangeCipherSpec(),
-      setReadProtection: (p) => {
-        this.control.requireMessageBoundary();
-        this.layer.read = p;
-      },
-      setWriteProtection: (p) => (this.layer.write = p),
-      expectChangeCipherSpec: (p) => (this.control.pendingRead = p),
-    };
-  }
-
-  private async readHandshakeMessage(): Promise<HandshakeMessage> {
-    for (;;) {
-      if (this.state !== 'handshaking') throw new KeyportError('KEYPORT_TLS_CLOSED', 'The connection was closed.');
-      const msg = this.layer.handshake.next();
-      if (msg) {
-        // A HelloRequest during a 1.2 handshake is ignored (RFC 5246 §7.4.1.1).
-        if (msg.type === HandshakeType.hello_request && this.version !== 'TLSv1.3') continue;
-        this.recorder.handshake('received', msg.type, msg.raw.length);
-        return msg;
-      }
-      const record = this.layer.nextRecord();
-      if (record) this.onHandshakeRecord(record);
-      else {
-        this.layer.flush(); // our flight is complete once we wait for the server's
-        await this.waitForInput();
-      }
-    }
-  }
-
-  private onHandshakeRecord(record: TlsRecord): void {
-    switch (record.type) {
-      case ContentType.handshake:
-        return this.layer.handshake.push(record.data);
-      case ContentType.alert:
-        if (this.control.onAlert(record.data, `while ${this.step}`)) {
-          throw new TlsError('KEYPORT_TLS_CLOSED', `The server closed the connection (close_notify) while ${this.step}.`);
+      beforeWait: () => {
+        if (this.inputPaused && this.layer.reader.buffered < INPUT_HIGH_WATER) {
+          this.inputPaused = false;
+          this.transport.resume();
         }
-        return;
-      case ContentType.change_cipher_spec:
-        return this.control.onChangeCipherSpec(record.data);
-      default:
-        throw protocolError('The server sent application data before the handshake finished.', AlertDescription.unexpected_message);
-    }
-  }
-
-  private waitForInput(): Promise<void> {
-    if (this.inputPaused && this.layer.reader.buffered < INPUT_HIGH_WATER) {
-      this.inputPaused = false;
-      this.transport.resume();
-    }
-    if (this.transportEnded) {
-      const what = `The server closed the connection without an alert while ${this.step} (the stream was cut short)`;
-      return Promise.reject(new TlsError('KEYPORT_TLS_CLOSED', `${what}; ${droppedHint(this.recorder.events)}.`));
-    }
-    return new Promise((resolve) => (this.wake = resolve));
+      },
+    };
   }
 
   /**
@@ -250,13 +184,7 @@ export class KeyportTlsSocket extends TransportSocket {
       this.inputPaused = true;
       this.transport.pause();
     }
-    this.wakeUp();
-  }
-
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.handshake.wakeUp();
   }
 
   private onHandshakeDone(info: TlsInfo, post: PostHandshake): void {
@@ -315,7 +243,7 @@ export class KeyportTlsSocket extends TransportSocket {
         return;
       }
       case ContentType.alert:
-        if (this.control.onAlert(record.data, 'after the handshake')) {
+        if (this.handshake.control.onAlert(record.data, 'after the handshake')) {
           this.peerClosed = true;
           this.closeNotify = true;
           this.pushReceived();
@@ -362,7 +290,7 @@ export class KeyportTlsSocket extends TransportSocket {
 
   private onEnd(): void {
     this.transportEnded = true;
-    if (this.state === 'handshaking') return this.wakeUp();
+    if (this.state === 'handshaking') return this.handshake.wakeUp();
     if (this.state !== 'open' || this.peerClosed) return;
     // A reset can read as a plain EOF when a write of ours took its error; that write's failure is
     // reported a loop turn later. Decide at 'close' (this runs again), once in-flight writes settled.
@@ -381,7 +309,7 @@ export class KeyportTlsSocket extends TransportSocket {
   }
 
   private onTimeout(): void {
-    this.fail(handshakeTimeout(`${this.cfg.host}:${this.cfg.port}`, this.options.timeoutMs, this.step));
+    this.fail(handshakeTimeout(`${this.cfg.host}:${this.cfg.port}`, this.options.timeoutMs, this.handshake.step));
   }
 
   /** Ends the connection with `e`, telling the server why when we can. */
