@@ -5,7 +5,7 @@
  * daemon or a temp dir behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -141,14 +141,29 @@ export async function waitUntil(
 
 /** A loopback TCP port that was free a moment ago, for servers that cannot listen on port 0. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  // Not from listen(0): that hands out a port of the ephemeral range, which any outgoing connection
+  // of a test running beside may take before our server binds it (a proxy test failed so in CI).
+  const [low, high] = ephemeralPorts();
+  const [from, to] = low - PORTS_FROM > 1000 ? [PORTS_FROM, low - 1] : [high + 1, 65535];
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (await canListen(port, host)) return port;
+  }
+  throw new Error(`Cannot find a free port on ${host} between ${from} and ${to}`);
+}
+
+/** The lowest port freePort() hands out. */
+const PORTS_FROM = 10000;
+
+/** The kernel's range for outgoing connections' local ports (Linux's default where unreadable). */
+export function ephemeralPorts(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [32768, 60999];
 }
 
 /** A free port P with P+1 free as well (swtpm's control channel sits on the next port). */
