@@ -139,6 +139,9 @@ export async function waitUntil(
   }
 }
 
+/** The lowest port freePort() hands out. */
+const PORTS_FROM = 10000;
+
 /** A loopback TCP port that was free a moment ago, for servers that cannot listen on port 0. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   // Not from listen(0): that hands out a port of the ephemeral range, which any outgoing connection
@@ -152,11 +155,14 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   throw new Error(`Cannot find a free port on ${host} between ${from} and ${to}`);
 }
 
-/** The lowest port freePort() hands out. */
-const PORTS_FROM = 10000;
+let ephemeral: [number, number] | undefined;
 
-/** The kernel's range for outgoing connections' local ports (Linux's default where unreadable). */
+/** The kernel's range for outgoing connections' local ports (Linux's default where unreadable); read once. */
 export function ephemeralPorts(): [number, number] {
+  return (ephemeral ??= readEphemeralPorts());
+}
+
+function readEphemeralPorts(): [number, number] {
   try {
     const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     if (low && high) return [low, high];
