@@ -25,7 +25,7 @@ const FILE_MB = 256;
 const TURNS = 5;
 const GET_BIG = 'GET /files/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 const WHOAMI = 'GET /whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
-/** What users run: bin/keyport.cjs (it turns on Node 22+'s compile cache), not the bundle itself. */
+/** What users run: bin/keyport.cjs (it keeps V8's code cache of the bundle), not the bundle itself. */
 const KEYPORT_BIN = fileURLToPath(new URL('../bin/keyport.cjs', import.meta.url));
 /** The suite Keyport prefers; curl is held to it. */
 const SUITE = 'TLS_AES_128_GCM_SHA256';
