@@ -43,7 +43,10 @@ function readOrUndefined(file) {
   }
 }
 
-/** Writes the cache atomically (two runs may race) and drops the caches of other builds. */
+/** Caches of other builds, and the folders Node's own compile cache kept here before 2026-12-03 (`v24.22.3-x64-964aae3f-0`). */
+const STALE = /^(keyport-[0-9a-f]{32}\.v8|v\d+\.\d+\.\d+-[a-z0-9]+-[0-9a-f]+-\d+)$/;
+
+/** Writes the cache atomically (two runs may race) and drops stale ones. */
 function writeCache(script, dir, cacheFile) {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -51,7 +54,7 @@ function writeCache(script, dir, cacheFile) {
     fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
     for (const name of fs.readdirSync(dir)) {
-      if (/^keyport-[0-9a-f]{32}\.v8$/.test(name) && path.join(dir, name) !== cacheFile) fs.rmSync(path.join(dir, name), { force: true });
+      if (STALE.test(name) && path.join(dir, name) !== cacheFile) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
     }
   } catch {
     // A read-only or full home: the next run compiles again.

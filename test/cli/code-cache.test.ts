@@ -6,7 +6,7 @@
  * child: the cache is written at exit.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,10 @@ describe('bin/code-cache.cjs', () => {
 
   it('bin/keyport.cjs runs the CLI bundle this way and again from its cache', async () => {
     const env = { ...process.env, HOME: dir };
+    // What Node's own compile cache (used on Node 22+ before 2026-12-03) left: dropped with the first write.
+    const nodeCache = path.join(dir, '.cache', 'keyport', 'compile-cache', 'v24.22.3-x64-964aae3f-0');
+    await mkdir(nodeCache, { recursive: true });
+    await writeFile(path.join(nodeCache, '7038ce79'), 'old');
     const version = () => execFileSync(process.execPath, [KEYPORT_BIN, '--version'], { encoding: 'utf8', env });
     expect(version()).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(version()).toMatch(/^\d+\.\d+\.\d+\n$/);
