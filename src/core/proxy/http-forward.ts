@@ -4,7 +4,7 @@ import { toKeyportError, type KeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { hostMatches } from './host-glob';
-import { checkLoopback, listen, stageListener, type ListenAddress, type StagedChange } from './listen';
+import { Listener } from './listener';
 import type { HttpProxyConfig, HttpRule } from './schema';
 import { RouteStats } from './stats';
 import type { RouteDeps } from './tcp-route';
@@ -24,10 +24,8 @@ interface LoadedRule extends HttpRule {
  * per host, tickets per host and identity). Anything else is refused: a host no rule names (403),
  * CONNECT (405), an origin-form request (400). It never connects anywhere a rule does not name.
  */
-export class HttpForwardProxy {
+export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], http.Server> {
   readonly stats: RouteStats;
-  private server: http.Server;
-  private config!: HttpProxyConfig;
   private rules: LoadedRule[] = [];
   /** Every accepted connection, also those of an address the proxy moved away from. */
   private readonly open = new Set<Socket>();
@@ -37,53 +35,17 @@ export class HttpForwardProxy {
   private closing = false;
   private readonly agents = new Map<string, http.Agent>();
   private readonly sessions = new SessionCache();
-  private boundPort = 0;
 
   private constructor(private readonly deps: RouteDeps) {
+    super(deps.allowNonLoopback);
     this.stats = new RouteStats(ROUTE, '', 'per rule');
-    this.server = this.createServer();
   }
 
   /** Checks, binds and starts the listener. */
   static async start(config: HttpProxyConfig, deps: RouteDeps): Promise<HttpForwardProxy> {
-    checkLoopback(config.listen, deps.allowNonLoopback, 'the HTTP proxy');
     const proxy = new HttpForwardProxy(deps);
-    const rules = await loadRules(config);
-    proxy.use(config, rules, await listen(proxy.server, config.listen, 'the HTTP proxy'));
+    await proxy.bind(config);
     return proxy;
-  }
-
-  get port(): number {
-    return this.boundPort;
-  }
-
-  /** The listen address as configured (port 0: any free one). */
-  get listen(): ListenAddress {
-    return this.config.listen;
-  }
-
-  /** Where the proxy accepts connections now: the configured host and the bound port. */
-  get address(): ListenAddress {
-    return { host: this.config.listen.host, port: this.boundPort };
-  }
-
-  /**
-   * Prepares new rules for requests from now on, and a new listen address if it changed (see
-   * stageListener: a used port refuses the change while the old listener serves).
-   */
-  async stage(config: HttpProxyConfig): Promise<StagedChange> {
-    const rules = await loadRules(config);
-    return stageListener({
-      current: { server: this.server, listen: this.config.listen, port: this.boundPort },
-      next: config.listen,
-      allowNonLoopback: this.deps.allowNonLoopback,
-      what: 'the HTTP proxy',
-      createServer: () => this.createServer(),
-      take: (server, port) => {
-        this.server = server;
-        this.use(config, rules, port);
-      },
-    });
   }
 
   /**
@@ -104,16 +66,22 @@ export class HttpForwardProxy {
     await closed;
   }
 
+  protected prepare(config: HttpProxyConfig): Promise<LoadedRule[]> {
+    return loadRules(config);
+  }
+
+  protected describe(): string {
+    return 'the HTTP proxy';
+  }
+
   /** Takes `config` for requests from now on (on `port`); upstream sessions of the old rules are not reused. */
-  private use(config: HttpProxyConfig, rules: LoadedRule[], port: number): void {
-    this.config = config;
+  protected apply(config: HttpProxyConfig, rules: LoadedRule[], port: number): void {
     this.rules = rules;
-    this.boundPort = port;
     this.stats.listen = `${config.listen.host}:${port}`;
     this.retireAgents();
   }
 
-  private createServer(): http.Server {
+  protected createServer(): http.Server {
     const server = http.createServer((req, res) => this.onRequest(req, res));
     server.on('connect', (req: IncomingMessage, socket: Socket) => this.onConnect(req, socket));
     server.on('connection', (s: Socket) => this.onSocket(s));

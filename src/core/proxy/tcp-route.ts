@@ -3,7 +3,7 @@ import { SessionCache } from '../tls';
 import type { AuditLog } from '../audit';
 import { readCaFiles } from './ca-files';
 import type { IdentityResolver } from './identity-resolver';
-import { checkLoopback, listen, stageListener, type ListenAddress, type StagedChange } from './listen';
+import { Listener } from './listener';
 import type { RouteConfig } from './schema';
 import { splice } from './splice';
 import { RouteStats } from './stats';
@@ -29,67 +29,27 @@ export function routeName(r: Pick<RouteConfig, 'name' | 'listen'>): string {
  * session with the route's one upstream. stage() changes what new connections get, and where they
  * are accepted; open ones keep going. The route's ticket cache spares the key a signature on reconnects.
  */
-export class TcpRoute {
+export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
   readonly stats: RouteStats;
-  private server: Server;
   private readonly sessions = new SessionCache();
   private readonly open = new Set<Socket>();
   /** Sessions still being recorded, so close() returns only once their audit lines are queued. */
   private readonly sessionsRunning = new Set<Promise<void>>();
   private target!: UpstreamTarget;
-  private config!: RouteConfig;
-  private boundPort = 0;
 
   private constructor(
     config: RouteConfig,
     private readonly deps: RouteDeps,
   ) {
+    super(deps.allowNonLoopback);
     this.stats = new RouteStats(routeName(config), '', '');
-    this.server = this.createServer();
   }
 
   /** Checks, binds and starts a route. */
   static async start(config: RouteConfig, deps: RouteDeps): Promise<TcpRoute> {
-    checkLoopback(config.listen, deps.allowNonLoopback, `route ${routeName(config)}`);
     const route = new TcpRoute(config, deps);
-    const ca = await readCaFiles(config.ca);
-    route.use(config, ca, await listen(route.server, config.listen, `route ${routeName(config)}`));
+    await route.bind(config);
     return route;
-  }
-
-  /** The port actually bound (differs from the config's when that said 0). */
-  get port(): number {
-    return this.boundPort;
-  }
-
-  /** The listen address as configured (port 0: any free one). */
-  get listen(): ListenAddress {
-    return this.config.listen;
-  }
-
-  /** Where the route accepts connections now: the configured host and the bound port. */
-  get address(): ListenAddress {
-    return { host: this.config.listen.host, port: this.boundPort };
-  }
-
-  /**
-   * Prepares new settings for connections accepted from now on. A new listen address is bound here,
-   * so a used port refuses the change while the old listener still serves; commit() then stops
-   * accepting on the old address, and what it accepted runs on (same route, same counters).
-   */
-  async stage(config: RouteConfig): Promise<StagedChange> {
-    const ca = await readCaFiles(config.ca);
-    return stageListener({
-      current: { server: this.server, listen: this.config.listen, port: this.boundPort },
-      next: config.listen,
-      allowNonLoopback: this.deps.allowNonLoopback,
-      what: `route ${routeName(config)}`,
-      createServer: () => this.createServer(),
-      take: (server, port) => {
-        this.server = server;
-        this.use(config, ca, port);
-      },
-    });
   }
 
   /** Stops accepting; open connections run on (their handles close as they end) unless `drop`. */
@@ -100,11 +60,17 @@ export class TcpRoute {
     await Promise.all([closed, ...this.sessionsRunning]);
   }
 
-  /** Takes `config` for connections accepted from now on (on `port`). */
-  private use(config: RouteConfig, ca: Buffer[], port: number): void {
+  protected prepare(config: RouteConfig): Promise<Buffer[]> {
+    return readCaFiles(config.ca);
+  }
+
+  protected describe(config: RouteConfig): string {
+    return `route ${routeName(config)}`;
+  }
+
+  /** Takes `config` for connections accepted from now on (on `port`); a new upstream gets no old tickets. */
+  protected apply(config: RouteConfig, ca: Buffer[], port: number): void {
     if (this.config && (this.config.upstream.host !== config.upstream.host || this.config.upstream.port !== config.upstream.port)) this.sessions.clear();
-    this.config = config;
-    this.boundPort = port;
     this.target = {
       route: routeName(config),
       host: config.upstream.host,
@@ -118,7 +84,7 @@ export class TcpRoute {
     this.stats.upstream = `${config.upstream.host}:${config.upstream.port}`;
   }
 
-  private createServer(): Server {
+  protected createServer(): Server {
     // allowHalfOpen: a client that ends its side still gets the upstream's answer.
     return createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => {
       const running = this.onConnection(c);
