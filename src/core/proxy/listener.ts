@@ -61,6 +61,7 @@ export abstract class Listener<C extends { listen: ListenAddress }, Prepared, S 
     this.boundPort = port;
   }
 
+  /** Runs in the base constructor, before the subclass's own fields are set: it may only wire handlers. */
   protected abstract createServer(): S;
   /** Reads what `config` names, before anything changes; a failure refuses the settings. */
   protected abstract prepare(config: C): Promise<Prepared>;
