@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -24,6 +25,13 @@ import { startTlsServer, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tl
 const missing = requireBackend('keyring').missing || requireBackend('tls-nginx', TLS_SERVER_PROBES.nginx).missing;
 
 const BIG_MB = 64;
+const O_NONBLOCK = 0o4000;
+
+/** The file status flags of a process's open file `fd`, from Linux's /proc (octal "flags:" line). */
+function fdFlags(pid: number, fd: number): number {
+  const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+  return parseInt(/^flags:\s*([0-7]+)/m.exec(info)![1]!, 8);
+}
 const GET_BIG = 'GET /files/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
 /** What one `keyport connect` run wrote, split at the end of the HTTP head when there is one. */
@@ -33,6 +41,8 @@ interface Streamed {
   head: string;
   bodyBytes: number;
   bodySha256: string;
+  /** With `stallMs`: the file status flags of connect's stdout while the pipe was full (/proc/PID/fdinfo/1). */
+  stdoutFlags?: number;
 }
 
 interface RunOptions {
@@ -91,6 +101,7 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
     let bodyBytes = 0;
     let stderr = '';
     let stalled = false;
+    let stdoutFlags: number | undefined;
     const body = (b: Buffer) => {
       hash.update(b);
       bodyBytes += b.length;
@@ -99,7 +110,10 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
       if (o.stallMs && !stalled) {
         stalled = true;
         child.stdout.pause();
-        setTimeout(() => child.stdout.resume(), o.stallMs);
+        setTimeout(() => {
+          stdoutFlags = fdFlags(child.pid!, 1);
+          child.stdout.resume();
+        }, o.stallMs);
       }
       if (head !== undefined) return body(chunk);
       pending = Buffer.concat([pending, chunk]);
@@ -119,7 +133,7 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
       child.once('close', (code) => {
         clearTimeout(timer);
         child.stdin.destroy();
-        resolve({ code, stderr, head: head ?? pending.toString('latin1'), bodyBytes, bodySha256: hash.digest('hex') });
+        resolve({ code, stderr, head: head ?? pending.toString('latin1'), bodyBytes, bodySha256: hash.digest('hex'), stdoutFlags });
       });
     });
   }
@@ -143,6 +157,13 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
     const r = await connect(nginx.port, GET_BIG, [], { stallMs: 1500 });
     expectWholeFile(r);
     expect(r.stderr).toMatch(/^keyport: connected to .* client certificate sent \(/);
+  });
+
+  it('stdout as a pipe is written blocking, as curl does (no O_NONBLOCK on fd 1 while the pipe is full)', async () => {
+    const r = await connect(nginx.port, GET_BIG, [], { stallMs: 500 });
+    expectWholeFile(r);
+    expect(r.stdoutFlags).toBeDefined();
+    expect(r.stdoutFlags! & O_NONBLOCK).toBe(0);
   });
 
   it('--half-close sends close_notify at stdin EOF and still reads the answer to its end', async () => {
