@@ -9,6 +9,7 @@ import { useConnectionTest } from '../../hooks/useConnectionTest';
 import { useIdentities } from '../../hooks/useIdentities';
 import { errorFor, type FieldOverrides } from '../../lib/error-field';
 import type { ConnectionReport } from '../../../shared/views';
+import { IdentitySelect } from '../identities/IdentitySelect';
 import { ReportView } from './ReportView';
 import { SavedEndpoints } from './SavedEndpoints';
 import { SaveEndpointDialog } from './SaveEndpointDialog';
@@ -51,15 +52,7 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
             </Field>
             <div className="grid-2">
               <Field label="Client identity" hint="Auto picks the one the server's CA list asks for." error={errorFor(error, 'identity', OVERRIDES)} errorCode={error?.code}>
-                <select value={identity} onChange={(e) => setIdentity(e.target.value)}>
-                  <option value="auto">Auto (chosen by the server’s request)</option>
-                  {identities?.ok &&
-                    identities.value.map((i) => (
-                      <option key={i.id} value={i.id}>
-                        {i.label} — {i.subject}
-                      </option>
-                    ))}
-                </select>
+                <IdentitySelect value={identity} onChange={setIdentity} autoLabel="Auto (chosen by the server’s request)" />
               </Field>
               <Field label="Server name (SNI)" hint="Only when it differs from the URL’s host.">
                 <input type="text" value={servername} onChange={(e) => setServername(e.target.value)} placeholder="from the URL" />

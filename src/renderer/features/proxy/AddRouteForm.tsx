@@ -3,10 +3,11 @@ import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
 import { ErrorText } from '../../components/ErrorText';
 import { Field } from '../../components/Field';
-import { FileButton } from '../../components/FileButton';
 import { useIdentities } from '../../hooks/useIdentities';
 import { useAddRoute } from '../../hooks/useProxy';
 import { readFilePayload } from '../../lib/files';
+import { IdentitySelect } from '../identities/IdentitySelect';
+import { CaFileField } from './CaFileField';
 
 /** A new saved route: name, local port, upstream, identity and the upstream's CA. */
 export function AddRouteForm() {
@@ -53,23 +54,10 @@ export function AddRouteForm() {
             <input type="text" value={upstream} onChange={(e) => setUpstream(e.target.value)} placeholder="db.internal.example:5432" required />
           </Field>
           <Field label="Identity">
-            <select value={chosen} onChange={(e) => setIdentity(e.target.value)}>
-              {identities?.ok &&
-                identities.value.map((i) => (
-                  <option key={i.id} value={i.id}>
-                    {i.label}
-                  </option>
-                ))}
-            </select>
+            <IdentitySelect value={chosen} onChange={setIdentity} />
           </Field>
         </div>
-        <Field label="Upstream CA" hint="The CA that signed the server; none: the system’s roots.">
-          <div className="row">
-            <FileButton size="sm" accept=".pem,.crt,.cer" inputLabel="Upstream CA file" onFiles={([file]) => setCa(file)}>
-              {ca ? ca.name : 'Choose CA file…'}
-            </FileButton>
-          </div>
-        </Field>
+        <CaFileField file={ca} onFile={setCa} hint="The CA that signed the server; none: the system’s roots." inputLabel="Upstream CA file" />
         {add.error && <ErrorText code={add.error.code}>{add.error.message}</ErrorText>}
         <div className="form-actions">
           <Button type="submit" variant="primary" busy={add.busy} disabled={!name.trim() || !port.trim() || !upstream.trim() || !chosen}>

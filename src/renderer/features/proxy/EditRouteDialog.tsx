@@ -4,17 +4,16 @@ import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
 import { ErrorText } from '../../components/ErrorText';
 import { Field } from '../../components/Field';
-import { FileButton } from '../../components/FileButton';
-import { useIdentities } from '../../hooks/useIdentities';
 import { useUpdateRoute } from '../../hooks/useProxy';
 import { readFilePayload } from '../../lib/files';
+import { IdentitySelect } from '../identities/IdentitySelect';
+import { CaFileField } from './CaFileField';
 
 /**
  * Edits a saved route with `routes.update`, prefilled from it. The saved CA file cannot be sent back
  * (the page only sees its path), so a route that trusts a CA needs the CA file chosen again.
  */
 export function EditRouteDialog({ route, open, onOpenChange }: { route: RouteView; open: boolean; onOpenChange: (open: boolean) => void }) {
-  const { result: identities } = useIdentities();
   const [port, setPort] = useState(route.listen.split(':').pop() ?? '');
   const [upstream, setUpstream] = useState(route.upstream);
   const [identity, setIdentity] = useState(route.identity);
@@ -64,22 +63,14 @@ export function EditRouteDialog({ route, open, onOpenChange }: { route: RouteVie
           <input type="text" value={upstream} onChange={(e) => setUpstream(e.target.value)} required />
         </Field>
         <Field label="Identity">
-          <select value={identity} onChange={(e) => setIdentity(e.target.value)}>
-            {identities?.ok &&
-              identities.value.map((i) => (
-                <option key={i.id} value={i.id}>
-                  {i.label}
-                </option>
-              ))}
-          </select>
+          <IdentitySelect value={identity} onChange={setIdentity} />
         </Field>
-        <Field label="Upstream CA" hint={route.ca.length ? 'Choose the CA file again: it replaces the saved copy.' : 'None: the system’s roots.'}>
-          <div className="row">
-            <FileButton size="sm" accept=".pem,.crt,.cer" inputLabel="Upstream CA file for the edit" onFiles={([file]) => setCa(file)}>
-              {ca ? ca.name : 'Choose CA file…'}
-            </FileButton>
-          </div>
-        </Field>
+        <CaFileField
+          file={ca}
+          onFile={setCa}
+          hint={route.ca.length ? 'Choose the CA file again: it replaces the saved copy.' : 'None: the system’s roots.'}
+          inputLabel="Upstream CA file for the edit"
+        />
         {update.error && <ErrorText code={update.error.code}>{update.error.message}</ErrorText>}
       </form>
     </Dialog>
