@@ -37,7 +37,8 @@ describe('--route strings', () => {
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443')).message).toMatch(/must start with LISTEN=UPSTREAM/);
     const noId = refusal(() => parseRouteFlag('127.0.0.1:8443=api:443'));
     expect(noId.code).toBe('KEYPORT_PROXY_CONFIG_INVALID');
-    expect(noId.message).toMatch(/field "identity"/);
+    expect(noId.message).toMatch(/field "identity"\): missing: the identity to present upstream \(its id, its label, or auto\); fix it/);
+    expect(refusal(() => parseHttpRuleFlag('identity=x')).message).toMatch(/field "host"\): missing: the host pattern/);
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api,identity=x')).message).toMatch(/field "upstream".*"api" is not HOST:PORT/);
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,pin=1234')).message).toMatch(/"pin=1234" is not one of identity=, ca=/);
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,limit=0')).message).toMatch(/field "maxConnections"/);
@@ -68,6 +69,7 @@ describe('the configuration file', () => {
     expect(refusal(() => parseProxyConfig(yaml.replace('    ca: ca.pem', '    cert: x.pem'), 'p.yaml', '/')).message).toMatch(/line 2, field "routes\[0\]".*cert/);
     expect(refusal(() => parseProxyConfig('routes: [\n  {listen: 1', 'p.yaml', '/')).message).toMatch(/^Invalid proxy configuration \(p\.yaml, line \d\)/);
     expect(refusal(() => parseProxyConfig('statusPort: "x"\n', 'p.yaml', '/')).message).toMatch(/line 1, field "statusPort"/);
+    expect(refusal(() => parseProxyConfig('routes:\n  - listen: 127.0.0.1:8443\n    identity: x\n', 'p.yaml', '/')).message).toMatch(/field "routes\[0\]\.upstream"\): missing: the upstream HOST:PORT/);
   });
 });
 

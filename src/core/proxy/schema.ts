@@ -4,10 +4,13 @@ import { z } from 'zod';
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_IDLE_TIMEOUT_S = 3600;
 
+/** A required string whose absence reads as what to write, not zod's "expected string, received undefined". */
+const required = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `missing: ${what}` : undefined) });
+
 const HOST_PORT = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/;
 
 /** `host:port` (IPv6 as `[::1]:443`) as `{host, port}`. */
-const hostPort = z.string().transform((raw, ctx) => {
+const hostPort = required('the upstream HOST:PORT the route goes to').transform((raw, ctx) => {
   const m = HOST_PORT.exec(raw.trim());
   const port = Number(m?.[3]);
   if (!m || port < 1 || port > 65535) {
@@ -18,7 +21,7 @@ const hostPort = z.string().transform((raw, ctx) => {
 });
 
 /** A listen address: like hostPort, but port 0 (any free port) is allowed. */
-const listenAddress = z.string().transform((raw, ctx) => {
+const listenAddress = required('the loopback address to listen on (127.0.0.1:PORT)').transform((raw, ctx) => {
   const m = HOST_PORT.exec(raw.trim());
   const port = Number(m?.[3]);
   if (!m || port > 65535) {
@@ -28,6 +31,8 @@ const listenAddress = z.string().transform((raw, ctx) => {
   return { host: (m[1] ?? m[2])!, port };
 });
 
+const IDENTITY = required('the identity to present upstream (its id, its label, or auto)').min(1);
+
 const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 /** One TCP route: plain TCP on `listen`, TLS with the identity to `upstream`. */
@@ -35,7 +40,7 @@ export const RouteSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   listen: listenAddress,
   upstream: hostPort,
-  identity: z.string().min(1),
+  identity: IDENTITY,
   ca: oneOrMany.optional(),
   servername: z.string().min(1).max(253).optional(),
   alpn: oneOrMany.optional(),
@@ -46,12 +51,11 @@ export const RouteSchema = z.strictObject({
 
 /** A host rule of the HTTP forward proxy: `*.svc.internal` goes over https with `identity`. */
 export const HttpRuleSchema = z.strictObject({
-  host: z
-    .string()
+  host: required('the host pattern the rule matches (e.g. *.svc.internal)')
     .min(1)
     .regex(/^(\*\.)?[A-Za-z0-9_-][A-Za-z0-9*_.-]*$/, 'a host name, optionally starting with "*." (e.g. *.svc.internal)')
     .refine((h) => /[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$|^[A-Za-z0-9_-]+$/.test(h.replace(/^\*\./, '')), 'a pattern must end in a fixed domain (e.g. *.svc.internal), never match every host'),
-  identity: z.string().min(1),
+  identity: IDENTITY,
   ca: oneOrMany.optional(),
   /** The https port upstream (443 unless the request names one). */
   port: z.number().int().min(1).max(65535).optional(),
