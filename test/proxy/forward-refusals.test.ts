@@ -82,6 +82,14 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(posted.stdout).toBe('hello through the forward proxy');
   });
 
+  it('regression: bytes up counted only request bodies (a GET added 0); now heads and bodies as sent upstream', async () => {
+    const st = (JSON.parse((await cli(['proxy', '--status', '--json'])).stdout) as Array<{ httpProxy: { bytesUp: number; bytesDown: number } }>)[0]!;
+    // The test above sent two requests: at least their request lines and the 31-byte body.
+    const atLeast = 2 * `GET /whoami HTTP/1.1\r\nhost: localhost:${nginx.port}\r\n\r\n`.length + 'hello through the forward proxy'.length;
+    expect(st.httpProxy.bytesUp).toBeGreaterThanOrEqual(atLeast);
+    expect(st.httpProxy.bytesDown).toBeGreaterThan(0);
+  });
+
   it('refuses a host no rule names with 403 and one sentence, without connecting anywhere', async () => {
     const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-D', '-', 'http://example.com/x']);
     expect(r.stdout).toMatch(/^HTTP\/1\.1 403/);

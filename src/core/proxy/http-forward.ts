@@ -34,6 +34,8 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   /** Removed by a reload: connections close once their request is answered. */
   private closing = false;
   private readonly agents = new Map<string, http.Agent>();
+  /** Per upstream socket: adds what was written on it since the last call to bytes up. */
+  private readonly countUp = new WeakMap<object, () => void>();
   private readonly sessions = new SessionCache();
 
   private constructor(private readonly deps: RouteDeps) {
@@ -158,15 +160,14 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     const headers = { ...req.headers };
     for (const name of Object.keys(headers)) if (HOP_BY_HOP.has(name)) delete headers[name];
     const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path, headers });
-    let sent = 0;
-    req.on('data', (b: Buffer) => (sent += b.length));
     up.on('response', (answer) => {
       const out = { ...answer.headers };
       for (const name of Object.keys(out)) if (HOP_BY_HOP.has(name)) delete out[name];
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
       answer.pipe(res);
     });
-    up.on('finish', () => (this.stats.bytesUp += sent));
+    // Head and body as they went into the TLS session (the upstream socket counts them).
+    up.on('finish', () => up.socket && this.countUp.get(up.socket)?.());
     up.on('error', (e) => {
       const err = toKeyportError(e);
       if (!res.headersSent) refuse(res, 502, err.code, `Keyport could not reach https://${host}:${port}: ${err.message}`);
@@ -188,12 +189,23 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
         (session) => {
           const { socket } = session;
           let failure: KeyportError | undefined;
+          let counted = 0;
+          const countUp = (): void => {
+            const n = socket.bytesSent - counted;
+            counted += n;
+            session.bytesUp += n;
+            this.stats.bytesUp += n;
+          };
+          this.countUp.set(socket, countUp);
           socket.on('data', (b: Buffer) => {
             session.bytesDown += b.length;
             this.stats.bytesDown += b.length;
           });
           socket.on('error', (e) => (failure ??= toKeyportError(e)));
-          socket.on('close', () => session.finish(failure?.code ?? 'ok', failure?.message));
+          socket.on('close', () => {
+            countUp();
+            session.finish(failure?.code ?? 'ok', failure?.message);
+          });
           done(null, socket);
         },
         (e: unknown) => done(e as Error),

@@ -52,6 +52,7 @@ export class KeyportTlsSocket extends TransportSocket {
   private readonly received = new AdjacentChunks();
   private pendingWrite: { chunk: Buffer; cb: (e?: Error | null) => void } | undefined;
   private pendingFinal: ((e?: Error | null) => void) | undefined;
+  private written = 0;
 
   constructor(
     transport: Duplex,
@@ -89,6 +90,11 @@ export class KeyportTlsSocket extends TransportSocket {
     return this.recorder.events;
   }
 
+  /** Application bytes taken for sending so far (before TLS framing), as the proxy's "bytes up" counts them. */
+  get bytesSent(): number {
+    return this.written;
+  }
+
   /** True until the handshake is done (as `net.Socket.connecting` for `node:http`). */
   get connecting(): boolean {
     return this.state === 'handshaking';
@@ -117,6 +123,7 @@ export class KeyportTlsSocket extends TransportSocket {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.written += chunk.length;
     if (this.state === 'handshaking') this.pendingWrite = { chunk, cb };
     else this.writeApplicationData(chunk, cb);
   }
