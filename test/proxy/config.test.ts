@@ -30,6 +30,8 @@ describe('--route strings', () => {
       maxConnections: 5,
       idleTimeout: 30,
     });
+    expect(parseRouteFlag('127.0.0.1:8443=api:443,identity=x,idle=5m').idleTimeout).toBe(300);
+    expect(parseProxyConfig('routes:\n  - listen: 127.0.0.1:8443\n    upstream: api:443\n    identity: x\n    idleTimeout: 2h\n', 'p.yaml', '/').routes[0]!.idleTimeout).toBe(7200);
     expect(parseRouteFlag('[::1]:9000=[fd00::1]:443,identity=x')).toMatchObject({ listen: { host: '::1', port: 9000 }, upstream: { host: 'fd00::1', port: 443 }, maxConnections: 1024, idleTimeout: 3600 });
   });
 
@@ -42,6 +44,7 @@ describe('--route strings', () => {
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api,identity=x')).message).toMatch(/field "upstream".*"api" is not HOST:PORT/);
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,pin=1234')).message).toMatch(/"pin=1234" is not one of identity=, ca=/);
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,limit=0')).message).toMatch(/field "maxConnections"/);
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,idle=soon')).message).toMatch(/field "idleTimeout"\): write seconds \(e\.g\. 300\) or a duration such as 90s, 30m, 2h;/);
   });
 
   it('parses HTTP proxy rules and refuses a rule that would match every host', () => {

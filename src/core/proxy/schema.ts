@@ -31,6 +31,18 @@ const listenAddress = required('the loopback address to listen on (127.0.0.1:POR
   return { host: (m[1] ?? m[2])!, port };
 });
 
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** Seconds: a number, or a duration such as 90s, 30m, 2h, 1d (what people write in a config file). */
+const seconds = (max: number) =>
+  z.preprocess(
+    (v) => {
+      const m = typeof v === 'string' ? /^(\d+)\s*([smhd])$/.exec(v.trim()) : null;
+      return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : v;
+    },
+    z.number({ error: 'write seconds (e.g. 300) or a duration such as 90s, 30m, 2h' }).int().min(0).max(max),
+  );
+
 const IDENTITY = required('the identity to present upstream (its id, its label, or auto)').min(1);
 
 const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
@@ -45,8 +57,8 @@ export const RouteSchema = z.strictObject({
   servername: z.string().min(1).max(253).optional(),
   alpn: oneOrMany.optional(),
   maxConnections: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONNECTIONS),
-  /** Seconds without a byte either way before the connection is closed; 0 turns it off. */
-  idleTimeout: z.number().int().min(0).max(7 * 24 * 3600).default(DEFAULT_IDLE_TIMEOUT_S),
+  /** Seconds (or 90s, 30m, 2h) without a byte either way before the connection is closed; 0 turns it off. */
+  idleTimeout: seconds(7 * 24 * 3600).default(DEFAULT_IDLE_TIMEOUT_S),
 });
 
 /** A host rule of the HTTP forward proxy: `*.svc.internal` goes over https with `identity`. */
