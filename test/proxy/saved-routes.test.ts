@@ -54,12 +54,19 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
 
   it('keyport routes add/list/remove keep proxy.yaml; a duplicate and an unknown name are refused', async () => {
     expect(await startConfiguredProxy(keyport, data.path)).toBeUndefined();
+    expect((await routes(['list'])).stdout).toBe('No saved routes: add one with keyport routes add LISTEN=HOST:PORT,identity=ID.\n');
+    expect((await runCli(['audit'], { dataDir: data.path })).stdout).toMatch(/^No proxy sessions in the audit log yet/);
+    expect((await runCli(['audit', '--since', '2h'], { dataDir: data.path })).stdout).toMatch(/^No proxy sessions in the audit log since \d{4}-\d\d-\d\dT/);
     const port = await freePort();
     const added = await routes(['add', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost,name=api`, '--json']);
     expect(added.stderr).toBe('');
     const dup = await routes(['add', `127.0.0.1:${port}=127.0.0.1:1,identity=x,name=api`]);
     expect(dup.code).toBe(7);
-    expect(dup.stderr).toMatch(/A saved route already uses api/);
+    expect(dup.stderr).toMatch(/A saved route is already named api; remove it first \(keyport routes remove api\) or pick another name/);
+    // Regression: a second name on a used port was refused in the new route's name ("already uses other").
+    const samePort = await routes(['add', `127.0.0.1:${port}=127.0.0.1:1,identity=x,name=other`]);
+    expect(samePort.code).toBe(7);
+    expect(samePort.stderr).toMatch(new RegExp(`Saved route api already listens on 127\\.0\\.0\\.1:${port}; remove it first \\(keyport routes remove api\\) or pick another port`));
     const listed = JSON.parse((await routes(['list', '--json'])).stdout) as Array<{ name: string; listen: { port: number } }>;
     expect(listed).toMatchObject([{ name: 'api', listen: { port } }]);
     const gone = await routes(['remove', 'nope']);

@@ -18,7 +18,10 @@ function dataDirAction<O extends { json?: boolean }>(body: (args: string[], o: O
   };
 }
 
-function auditText(entries: AuditEntry[]): string {
+function auditText(entries: AuditEntry[], since?: Date): string {
+  if (entries.length === 0) {
+    return since ? `No proxy sessions in the audit log since ${since.toISOString()}.\n` : 'No proxy sessions in the audit log yet: they are written as `keyport proxy` or the daemon carries connections.\n';
+  }
   const rows = [['TIME', 'ROUTE', 'IDENTITY', 'SERIAL', 'UPSTREAM', 'RESUMED', 'UP', 'DOWN', 'MS', 'RESULT']];
   for (const e of entries) {
     rows.push([e.time, e.route, e.identity ?? '-', e.serial ?? '-', e.upstream, e.resumed ? 'yes' : 'no', `${e.bytesUp}`, `${e.bytesDown}`, `${e.durationMs}`, e.result]);
@@ -35,8 +38,9 @@ export function registerAuditCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       dataDirAction<{ since?: string; json?: boolean }>(async (_args, o, dataDir) => {
-        const entries = await readAudit(dataDir, o.since ? parseSince(o.since) : undefined);
-        print(entries, o.json === true, () => auditText(entries));
+        const since = o.since ? parseSince(o.since) : undefined;
+        const entries = await readAudit(dataDir, since);
+        print(entries, o.json === true, () => auditText(entries, since));
       }),
     );
 
@@ -58,8 +62,9 @@ export function registerAuditCommands(program: Command): void {
     .action(
       dataDirAction<{ json?: boolean }>(async (_args, o, dataDir) => {
         const config = await loadSavedRoutes(dataDir);
+        const rows = config.routes.map((r) => [r.name ?? '-', `${r.listen.host}:${r.listen.port}`, `${r.upstream.host}:${r.upstream.port}`, r.identity]);
         print(config.routes, o.json === true, () =>
-          table([['NAME', 'LISTEN', 'UPSTREAM', 'IDENTITY'], ...config.routes.map((r) => [r.name ?? '-', `${r.listen.host}:${r.listen.port}`, `${r.upstream.host}:${r.upstream.port}`, r.identity])]),
+          rows.length ? table([['NAME', 'LISTEN', 'UPSTREAM', 'IDENTITY'], ...rows]) : 'No saved routes: add one with keyport routes add LISTEN=HOST:PORT,identity=ID.\n',
         );
       }),
     );

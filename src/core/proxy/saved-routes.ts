@@ -49,14 +49,26 @@ export async function removeSavedRoute(dataDir: string, name: string): Promise<v
 }
 
 function isNamed(r: RouteConfig, name: string): boolean {
-  return (r.name ?? address(r.listen)) === name || address(r.listen) === name;
+  return nameOf(r) === name || address(r.listen) === name;
 }
 
+/** Refuses `route` when a saved one has its name or its listen address, naming that one. */
 function refuseTaken(routes: RouteConfig[], route: RouteConfig): void {
-  const name = route.name ?? address(route.listen);
-  if (routes.some((r) => (r.name ?? address(r.listen)) === name || address(r.listen) === address(route.listen))) {
-    throw new KeyportError('KEYPORT_ALREADY_EXISTS', `A saved route already uses ${name}; remove it first (keyport routes remove ${name}).`);
+  const name = nameOf(route);
+  const listen = address(route.listen);
+  const named = routes.find((r) => nameOf(r) === name);
+  if (named) {
+    throw new KeyportError('KEYPORT_ALREADY_EXISTS', `A saved route is already named ${name}; remove it first (keyport routes remove ${name}) or pick another name.`);
   }
+  const listening = routes.find((r) => address(r.listen) === listen);
+  if (listening) {
+    const other = nameOf(listening);
+    throw new KeyportError('KEYPORT_ALREADY_EXISTS', `Saved route ${other} already listens on ${listen}; remove it first (keyport routes remove ${other}) or pick another port.`);
+  }
+}
+
+function nameOf(r: RouteConfig): string {
+  return r.name ?? address(r.listen);
 }
 
 function notFound(name: string): KeyportError {
