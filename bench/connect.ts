@@ -5,6 +5,9 @@
  * a keychain identity (gnome-keyring on a private bus), curl the same key as a file, both the
  * same cipher suite. The two take turns; the ratio is the median of the per-turn ratios of
  * curl's time over ours (throughput ratio). Target: at least 0.9x curl.
+ * Every process runs without NODE_EXTRA_CA_CERTS: Node parses that bundle before any script runs
+ * (these machines point it at 144 system roots: 40-50 ms of every Node start, none of Keyport's
+ * code, and Keyport's TLS never reads it); a row says what it costs when it is set.
  * KEYPORT_BENCH_PROFILE=DIR writes a CPU profile of each `keyport connect` run to DIR.
  */
 import { spawn } from 'node:child_process';
@@ -55,6 +58,7 @@ export async function run(): Promise<BenchRow[]> {
     await nodeTls();
     const startups: number[] = [];
     for (let i = 0; i < TURNS; i++) startups.push(check(await timed(process.execPath, keyportArgs(fx), fx.keyring.env, WHOAMI), 0, 'keyport connect /whoami').cpu);
+    const extraCaRows = await extraCaCertsCost();
     const ours: Timed[] = [];
     const theirs: Timed[] = [];
     const node: Timed[] = [];
@@ -73,6 +77,7 @@ export async function run(): Promise<BenchRow[]> {
       { bench: 'connect', case: `${what}, CPU user+system, median (curl)`, value: median(theirs.map((t) => t.cpu)), unit: 's' },
       { bench: 'connect', case: `${what}, CPU user+system, median (keyport connect; ratio: curl's over ours)`, value: median(ours.map((o) => o.cpu)), unit: 's', ratio: turns((o, t) => t.cpu / o.cpu) },
       { bench: 'connect', case: `start-up to exit without a download (GET /whoami), CPU, median (keyport connect)`, value: median(startups), unit: 's' },
+      ...extraCaRows,
     ];
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -131,7 +136,7 @@ function timed(cmd: string, args: string[], env: Record<string, string>, input: 
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const script = '"$@"; rc=$?; times >&2; exit $rc';
-    const child = spawn('bash', ['-c', script, 'bash', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script, 'bash', cmd, ...args], { env: withoutExtraCaCerts({ ...process.env, ...env }), stdio: ['pipe', 'pipe', 'pipe'] });
     let bytes = 0;
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (bytes += d.length));
@@ -143,6 +148,34 @@ function timed(cmd: string, args: string[], env: Record<string, string>, input: 
     });
     child.stdin.end(input);
   });
+}
+
+function withoutExtraCaCerts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _, ...rest } = env;
+  return rest;
+}
+
+/** When this machine sets NODE_EXTRA_CA_CERTS: what it adds to `node -e 0` (CPU, median of TURNS). */
+async function extraCaCertsCost(): Promise<BenchRow[]> {
+  const bundle = process.env.NODE_EXTRA_CA_CERTS;
+  if (!bundle) return [];
+  const boot = async (env: NodeJS.ProcessEnv) => {
+    const cpu: number[] = [];
+    for (let i = 0; i < TURNS; i++) {
+      const r = await new Promise<string>((resolve, reject) => {
+        const child = spawn('bash', ['-c', `"$@"; times >&2`, 'bash', process.execPath, '-e', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.once('error', reject);
+        child.once('close', () => resolve(err));
+      });
+      cpu.push(childCpu(r));
+    }
+    return median(cpu);
+  };
+  const withIt = await boot(process.env);
+  const without = await boot(withoutExtraCaCerts(process.env));
+  return [{ bench: 'connect', case: `what this machine's NODE_EXTRA_CA_CERTS (${bundle}) adds to every Node start (node -e 0, CPU, median; not in the rows above)`, value: withIt - without, unit: 's' }];
 }
 
 /** The children's user + system seconds from `times` ("0m0.010s 0m0.002s" then "0m0.970s 0m0.420s"). */

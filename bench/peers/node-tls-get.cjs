@@ -15,6 +15,8 @@ const socket = tls.connect({
   ciphersuites: suite,
   allowHalfOpen: true,
 });
+// Blocking writes to the stdout pipe, as `keyport connect` and curl make them (see src/cli/commands/tls.ts).
+process.stdout._handle?.setBlocking?.(true);
 socket.once('secureConnect', () => process.stdin.pipe(socket, { end: false }));
 socket.once('end', () => socket.end());
 socket.pipe(process.stdout);
