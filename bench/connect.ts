@@ -5,9 +5,9 @@
  * a keychain identity (gnome-keyring on a private bus), curl the same key as a file, both the
  * same cipher suite. The two take turns; the ratio is the median of the per-turn ratios of
  * curl's time over ours (throughput ratio). Target: at least 0.9x curl.
- * Every process runs without NODE_EXTRA_CA_CERTS: Node parses that bundle before any script runs
- * (these machines point it at 144 system roots: 40-50 ms of every Node start, none of Keyport's
- * code, and Keyport's TLS never reads it); a row says what it costs when it is set.
+ * Every process runs without NODE_EXTRA_CA_CERTS: Node 20 parses that bundle at every start, before
+ * any script (these machines point it at 144 system roots: 50-85 ms of CPU, none of it Keyport's, whose
+ * TLS never reads it; Node 24 reads it lazily); a row says what it costs when it is set.
  * KEYPORT_BENCH_PROFILE=DIR writes a CPU profile of each `keyport connect` run to DIR.
  */
 import { spawn } from 'node:child_process';
@@ -50,14 +50,14 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const fx = await setUp(stops);
     const bytes = FILE_MB * 1024 * 1024;
-    const keyport = () => timed(process.execPath, keyportArgs(fx), fx.keyring.env, GET_BIG);
-    const curl = () => timed('curl', curlArgs(fx), {}, '');
-    const nodeTls = () => timed(process.execPath, nodeTlsArgs(fx), {}, GET_BIG);
+    const keyport = () => timed(process.execPath, keyportArgs(fx), cleanEnv(fx.keyring.env), GET_BIG);
+    const curl = () => timed('curl', curlArgs(fx), cleanEnv(), '');
+    const nodeTls = () => timed(process.execPath, nodeTlsArgs(fx), cleanEnv(), GET_BIG);
     await keyport(); // warm-up: page cache, nginx, keyring, compile cache
     await curl();
     await nodeTls();
     const startups: number[] = [];
-    for (let i = 0; i < TURNS; i++) startups.push(check(await timed(process.execPath, keyportArgs(fx), fx.keyring.env, WHOAMI), 0, 'keyport connect /whoami').cpu);
+    for (let i = 0; i < TURNS; i++) startups.push(check(await timed(process.execPath, keyportArgs(fx), cleanEnv(fx.keyring.env), WHOAMI), 0, 'keyport connect /whoami').cpu);
     const extraCaRows = await extraCaCertsCost();
     const ours: Timed[] = [];
     const theirs: Timed[] = [];
@@ -132,11 +132,11 @@ interface Timed {
  * Runs one process to its exit with `input` on stdin, draining and counting its stdout. It runs
  * under bash, whose `times` then prints the process's CPU time on stderr's last line.
  */
-function timed(cmd: string, args: string[], env: Record<string, string>, input: string): Promise<Timed> {
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const script = '"$@"; rc=$?; times >&2; exit $rc';
-    const child = spawn('bash', ['-c', script, 'bash', cmd, ...args], { env: withoutExtraCaCerts({ ...process.env, ...env }), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script, 'bash', cmd, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let bytes = 0;
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (bytes += d.length));
@@ -150,8 +150,9 @@ function timed(cmd: string, args: string[], env: Record<string, string>, input: 
   });
 }
 
-function withoutExtraCaCerts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { NODE_EXTRA_CA_CERTS: _, ...rest } = env;
+/** This process's environment with `extra`, without NODE_EXTRA_CA_CERTS (see the top). */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _, ...rest } = { ...process.env, ...extra };
   return rest;
 }
 
@@ -161,20 +162,11 @@ async function extraCaCertsCost(): Promise<BenchRow[]> {
   if (!bundle) return [];
   const boot = async (env: NodeJS.ProcessEnv) => {
     const cpu: number[] = [];
-    for (let i = 0; i < TURNS; i++) {
-      const r = await new Promise<string>((resolve, reject) => {
-        const child = spawn('bash', ['-c', `"$@"; times >&2`, 'bash', process.execPath, '-e', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-        let err = '';
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.once('error', reject);
-        child.once('close', () => resolve(err));
-      });
-      cpu.push(childCpu(r));
-    }
+    for (let i = 0; i < TURNS; i++) cpu.push(check(await timed(process.execPath, ['-e', '0'], env, ''), 0, 'node -e 0').cpu);
     return median(cpu);
   };
   const withIt = await boot(process.env);
-  const without = await boot(withoutExtraCaCerts(process.env));
+  const without = await boot(cleanEnv());
   return [{ bench: 'connect', case: `what this machine's NODE_EXTRA_CA_CERTS (${bundle}) adds to every Node start (node -e 0, CPU, median; not in the rows above)`, value: withIt - without, unit: 's' }];
 }
 
