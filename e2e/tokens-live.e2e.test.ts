@@ -43,17 +43,19 @@ describe.skipIf(missing)('a smartcard inserted and removed while the Tokens scre
   it('shows the card when it goes in and the empty reader when it comes out, without a reload', async () => {
     const page = ui.page;
     await ui.goto('tokens');
-    const slot = page.locator('.module-card li[data-slot]').first();
-    await slot.waitFor();
+    const first = page.locator('.module-card li[data-slot]').first();
+    await first.waitFor();
+    // vpcd offers two readers and OpenSC may list the second one at any time: follow the first by its id.
+    const slot = page.locator(`.module-card li[data-slot="${await first.getAttribute('data-slot')}"]`);
     expect(await slot.getAttribute('data-present')).toBe('false');
     expect(await slot.locator('.cell-title').innerText()).toBe('Empty reader');
     const marker = await page.evaluate(() => ((window as unknown as { e2eMarker: number }).e2eMarker = Math.random()));
     await reader.insert();
-    await page.locator('.module-card li[data-present=true]').waitFor({ timeout: 30_000 });
+    await slot.and(page.locator('[data-present=true]')).waitFor({ timeout: 30_000 });
     expect(await slot.locator('.cell-title').innerText()).toBe('A card this module cannot use');
     expect(await checkScreen(page, 'tokens-card-inserted')).toEqual([]);
     await reader.remove();
-    await page.locator('.module-card li[data-present=false]').waitFor({ timeout: 30_000 });
+    await slot.and(page.locator('[data-present=false]')).waitFor({ timeout: 30_000 });
     expect(await page.evaluate(() => (window as unknown as { e2eMarker: number }).e2eMarker)).toBe(marker);
     expect(ui.problems).toEqual([]);
   });
