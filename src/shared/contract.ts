@@ -18,6 +18,7 @@
  * src/core/enroll and src/core/audit; their views are in ./app-views.ts.
  */
 import { z } from 'zod';
+import { durationSeconds } from './duration';
 import type {
   AuditEntryView,
   ProxyOverview,
@@ -300,7 +301,7 @@ function buildRequestSchemas() {
     'audit.list': z
       .object({
         since: text('since', 64)
-          .refine((v) => /^\d+\s*[smhd]$/.test(v.trim()) || !Number.isNaN(Date.parse(v)), 'since is neither a time (2026-01-31T12:00:00Z) nor a duration (30m, 2h, 7d)')
+          .refine((v) => durationSeconds(v) !== undefined || !Number.isNaN(Date.parse(v)), 'since is neither a time (2026-01-31T12:00:00Z) nor a duration (30m, 2h, 7d)')
           .optional(),
         route: routeName.optional(),
         limit: z.number().int().min(1).max(10_000).optional(),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UNIT_SECONDS } from '../../shared/duration';
 import { KeyportError } from '../../shared/errors';
 import type { Keyport } from '../../core/app';
 import { readInputFile } from '../../core/input-file';
@@ -128,14 +129,12 @@ function renewalText(v: RenewalView): string {
   return `${lines.join('\n')}\n`;
 }
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
 /** `7d,1d,2h` as seconds. */
 function durations(list: string): number[] {
   return list.split(',').map((part) => {
     const m = /^\s*(\d+(?:\.\d+)?)([smhd])\s*$/.exec(part);
     if (!m || Number(m[1]) <= 0) throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `Cannot read "${part}" in --notify-before: write durations such as 7d,1d,2h,30m.`);
-    return Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+    return Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
   });
 }
 

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { durationSeconds } from '../../shared/duration';
 import { KeyportError } from '../../shared/errors';
 import { AUDIT_FILE } from './log';
 import { AuditEntrySchema, type AuditEntry } from './schema';
@@ -26,11 +27,8 @@ export async function readAudit(dataDir: string, since?: Date): Promise<AuditEnt
 
 /** Parses `--since`: an ISO 8601 time, or a duration back from now such as 30m, 2h, 7d. */
 export function parseSince(raw: string, now = Date.now()): Date {
-  const rel = /^(\d+)\s*([smhd])$/.exec(raw.trim());
-  if (rel) {
-    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[rel[2] as 's' | 'm' | 'h' | 'd'];
-    return new Date(now - Number(rel[1]) * unit);
-  }
+  const seconds = durationSeconds(raw);
+  if (seconds !== undefined) return new Date(now - seconds * 1000);
   const t = Date.parse(raw);
   if (Number.isNaN(t)) {
     throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `--since "${raw}" is neither a time (2026-01-31T12:00:00Z) nor a duration (30m, 2h, 7d).`);

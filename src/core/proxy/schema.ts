@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSeconds } from '../../shared/duration';
 
 /** Default per-route connection limit and idle timeout (an hour: long gRPC streams may sit quiet). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
@@ -31,15 +32,10 @@ const listenAddress = required('the loopback address to listen on (127.0.0.1:POR
   return { host: (m[1] ?? m[2])!, port };
 });
 
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
-
 /** Seconds: a number, or a duration such as 90s, 30m, 2h, 1d (what people write in a config file). */
 const seconds = (max: number) =>
   z.preprocess(
-    (v) => {
-      const m = typeof v === 'string' ? /^(\d+)\s*([smhd])$/.exec(v.trim()) : null;
-      return m ? Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] : v;
-    },
+    (v) => (typeof v === 'string' ? (durationSeconds(v) ?? v) : v),
     z.number({ error: 'write seconds (e.g. 300) or a duration such as 90s, 30m, 2h' }).int().min(0).max(max),
   );
 
