@@ -17,7 +17,7 @@
  * `renewal.changed` and `renewal.notice`) and the audit log (`audit.list`) are thin over src/core/proxy,
  * src/core/enroll and src/core/audit; their views are in ./app-views.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSeconds } from './duration';
 import type {
   AuditEntryView,

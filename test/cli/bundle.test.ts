@@ -2,7 +2,9 @@
  * The CLI bundle (scripts/build-cli.mjs, built before the tests run) takes the ESM builds of the
  * @peculiar packages. A package bundled twice, once as CommonJS and once as ESM, would carry two
  * schema registries (@peculiar/asn1-schema keeps one per copy) and certificates parsed by one copy
- * would not serialize through the other.
+ * would not serialize through the other. Every command loads the whole bundle, so what it carries
+ * is start-up time: zod is imported as a namespace (`import * as z`, which esbuild shakes; `{ z }`
+ * kept every locale) and node-forge by the modules PKCS#12 needs.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -30,5 +32,12 @@ describe('the CLI bundle', () => {
   it('carries the ESM builds of the X.509 packages, not CommonJS wrappers', () => {
     for (const pkg of ['@peculiar/asn1-x509', '@peculiar/asn1-pkcs8', '@peculiar/asn1-pfx']) expect(bundledBuilds(source, pkg), pkg).toEqual(new Set(['es2015']));
     expect(source).not.toContain('node_modules/@peculiar/x509/build/x509.cjs.js');
+  });
+
+  it('carries only the parts of zod and node-forge that Keyport uses', () => {
+    const locales = [...source.matchAll(/\/\/ node_modules\/zod\/v4\/locales\/([a-z-]+)\.js/g)].map((m) => m[1]);
+    expect(locales).toEqual(['en']);
+    const forge = new Set([...source.matchAll(/\/\/ node_modules\/node-forge\/lib\/([A-Za-z0-9]+)\.js/g)].map((m) => m[1]));
+    expect([...forge].sort()).toEqual(['baseN', 'cipher', 'cipherModes', 'des', 'forge', 'rc2', 'util']);
   });
 });

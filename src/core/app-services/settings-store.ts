@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Settings } from '../../shared/views';
 import { writeFileAtomic } from '../identities/atomic-file';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One upstream session as the audit log keeps it: who went where, not what was said. */
 export const AuditEntrySchema = z.object({

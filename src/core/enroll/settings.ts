@@ -3,7 +3,7 @@
  * its parameters (never a secret: no token, no EAB HMAC, no PIN), when to renew, and the scheduler's
  * last result. The certificates an identity had before are kept in its `history`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeyRefSchema } from '../identities/key-ref';
 
 /** Default share of a certificate's lifetime after which it is renewed. */

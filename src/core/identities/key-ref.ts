@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a key lives, as the registry stores it (no secret). */
 export const KeyRefSchema = z.discriminatedUnion('kind', [

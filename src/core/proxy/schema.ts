@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSeconds } from '../../shared/duration';
 
 /** Default per-route connection limit and idle timeout (an hour: long gRPC streams may sit quiet). */

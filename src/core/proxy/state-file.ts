@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from '../identities/atomic-file';
 

@@ -6,7 +6,7 @@
  * Binary values travel as `Uint8Array` (structured clone: Node's advanced IPC serialization and
  * Electron's `utilityProcess` both carry them without copying into JSON).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCodes, type ErrorCode } from '../../shared/errors';
 import { KeyAlgorithms, SignatureSchemes, type KeyAlgorithm, type SignatureScheme } from '../keystores/types';
 

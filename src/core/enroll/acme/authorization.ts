@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeyportError } from '../../../shared/errors';
 import { sleep, type AcmeClient } from './client';
 import { base64url, jwkThumbprint, type AccountKey } from './jws';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeyportError } from '../../../shared/errors';
 import { signJws, type AccountKey, type JwsIdentity } from './jws';
 import { problemError, problemName, type AcmeProblem } from './problem';

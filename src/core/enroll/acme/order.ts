@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeyportError } from '../../../shared/errors';
 import { readCertificates } from '../../pki/pem';
 import { completeAuthorization, type ChallengeSolver } from './authorization';

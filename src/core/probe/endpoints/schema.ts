@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DiagnosisSeverities } from '../../../shared/diagnoses';
 import { ProbeStepNames } from '../../../shared/probe-report';
 
