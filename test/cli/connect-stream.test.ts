@@ -3,12 +3,13 @@
  * stdin does. stdin's end must not end the connection (nginx takes a close_notify as the client
  * leaving and cuts its answer), a server that closes first ends `connect` with exit 0 while stdin
  * is still open, a slow stdout is waited for (backpressure, nothing lost), and `--half-close`
- * sends close_notify at stdin's end and still reads the answer to its end. Real nginx and Node
+ * sends close_notify at stdin's end and still reads the answer to its end. A reader that leaves ends
+ * it quietly; stdout that cannot be written is one sentence and a failure. Real nginx and Node
  * TLS servers on loopback, a keychain identity from gnome-keyring.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type IssuedCert, type TestCa } from '../testbed/ca';
+import { ExitCode } from '../../src/cli/exit-codes';
 import { CLI_BUNDLE, runCli } from '../testbed/cli';
 import { startKeyring, type Keyring } from '../testbed/keyring';
 import { tempDir, type TempDir } from '../testbed/proc';
@@ -164,6 +166,43 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
     expectWholeFile(r);
     expect(r.stdoutFlags).toBeDefined();
     expect(r.stdoutFlags! & O_NONBLOCK).toBe(0);
+  });
+
+  /** `keyport connect` with its stdout on `stdout` (a file descriptor, or a pipe this test reads); exit code and stderr. */
+  function connectTo(stdout: number | 'pipe', onStdout?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stderr: string }> {
+    const args = [CLI_BUNDLE, '--data-dir', data.path, 'connect', `127.0.0.1:${nginx.port}`, '--identity', id, '--ca', ca.rootFile];
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...keyring.env }, stdio: ['pipe', stdout, 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin!.end(GET_BIG);
+    onStdout?.(child);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`keyport connect did not exit within 30 s: ${stderr}`));
+      }, 30_000);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+  }
+
+  it('a reader that leaves after the first chunk (`| head -c`) ends the connection quietly, exit 0', async () => {
+    const r = await connectTo('pipe', (child) => child.stdout!.once('data', () => child.stdout!.destroy()));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^keyport: connected to /)]);
+  });
+
+  it('regression: stdout on a full device (/dev/full) exited 0 and said nothing; now one sentence and a failure', async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = await connectTo(full);
+      expect(r.code).toBe(ExitCode.badInput);
+      expect(r.stderr).toMatch(/^keyport: Cannot write the server's data to stdout: ENOSPC: no space left on device, write\. \[KEYPORT_FILE_UNWRITABLE\]$/m);
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('--half-close sends close_notify at stdin EOF and still reads the answer to its end', async () => {
