@@ -40,7 +40,7 @@ async function identityPool(k: Keyport): Promise<IdentityPool> {
     const v = identityView(record);
     return { id: v.id, label: v.label, status: v.status, keyAlgorithm: v.keyAlgorithm, chain: record.chain.map((c) => Buffer.from(c, 'base64')) };
   });
-  if (!candidates.some(usable)) throw new KeyportError('KEYPORT_NOT_FOUND', 'No valid identity to test with: import or enroll one first.');
+  if (!candidates.some(usable)) throw new KeyportError('KEYPORT_NOT_FOUND', 'No valid identity to connect with: import or enroll one first (`keyport list` shows what there is).');
   const load = async (id: string) => {
     const { signer, chain } = await k.signerFor(id);
     return { signer, chain: withoutRoot(chain) };
