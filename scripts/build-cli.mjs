@@ -1,4 +1,5 @@
 // Bundles the CLI and the token host into out/cli as CommonJS. Native addons stay external.
+import { readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 await build({
@@ -19,3 +20,11 @@ await build({
   mainFields: ['module', 'main'],
   logLevel: 'warning',
 });
+
+// esbuild escapes non-ASCII in code but not in the comments it keeps; escaping those too makes the
+// bundles pure ASCII, which bin/code-cache.cjs reads without decoding UTF-8 (see readSource there).
+for (const name of ['keyport', 'tokenhost']) {
+  const file = `out/cli/${name}.js`;
+  const text = await readFile(file, 'utf8');
+  await writeFile(file, text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}

@@ -34,6 +34,10 @@ describe('the CLI bundle', () => {
     expect(source).not.toContain('node_modules/@peculiar/x509/build/x509.cjs.js');
   });
 
+  it('is pure ASCII, so bin/code-cache.cjs reads it without decoding UTF-8', () => {
+    expect(source.match(/[\u0080-\uffff]/g) ?? []).toEqual([]);
+  });
+
   it('carries only the parts of zod and node-forge that Keyport uses', () => {
     const locales = [...source.matchAll(/\/\/ node_modules\/zod\/v4\/locales\/([a-z-]+)\.js/g)].map((m) => m[1]);
     expect(locales).toEqual(['en']);

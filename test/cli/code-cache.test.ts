@@ -79,6 +79,16 @@ describe('bin/code-cache.cjs', () => {
     expect(await runModule(file, cacheDir)).toBe('omega mod.js object\n');
   });
 
+  it('runs a module with non-ASCII text (read as UTF-8) and an ASCII one (read as latin1) with their text intact', async () => {
+    const cacheDir = path.join(dir, 'cache');
+    for (const word of ['caf\u00e9 \u00a75.1 \u2014 \u{1f511}', 'plain']) {
+      const file = path.join(dir, `${word === 'plain' ? 'ascii' : 'utf8'}.js`);
+      await writeFile(file, moduleSource(word), 'utf8');
+      expect(await runModule(file, cacheDir)).toBe(`${word} ${path.basename(file)} object\n`);
+      expect(await runModule(file, cacheDir)).toBe(`${word} ${path.basename(file)} object\n`);
+    }
+  });
+
   it('replaces a corrupt cache and still runs the module', async () => {
     const file = path.join(dir, 'mod.js');
     const cacheDir = path.join(dir, 'cache');
