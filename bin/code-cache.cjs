@@ -1,4 +1,4 @@
-// Without a code cache, Node compiles the 2.5 MB bundle on every run: about a third of a short
+// Without a code cache, Node compiles the 1.7 MB bundle on every run: about a third of a short
 // command's CPU. Node 22+'s module.enableCompileCache keeps only the code compiled with the top level;
 // this keeps V8's code cache as it stands when the first run exits, with every function it called.
 const { isAscii } = require('node:buffer');
