@@ -6,6 +6,7 @@
  * is start-up time: zod is imported as a namespace (`import * as z`, which esbuild shakes; `{ z }`
  * kept every locale) and node-forge by the modules PKCS#12 needs.
  */
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -43,5 +44,12 @@ describe('the CLI bundle', () => {
     expect(locales).toEqual(['en']);
     const forge = new Set([...source.matchAll(/\/\/ node_modules\/node-forge\/lib\/([A-Za-z0-9]+)\.js/g)].map((m) => m[1]));
     expect([...forge].sort()).toEqual(['baseN', 'cipher', 'cipherModes', 'des', 'forge', 'rc2', 'util']);
+  });
+
+  it("does not load Node's TLS module to start (Keyport's TLS is its own; loading it took 4-8 ms)", () => {
+    const script = `process.on('exit', () => console.error(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (tls|https)$/.test(m))))); process.argv.splice(1, 0, 'keyport'); require(${JSON.stringify(BUNDLE)});`;
+    const r = spawnSync(process.execPath, ['-e', script, '--', '--version'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!)).toEqual([]);
   });
 });
