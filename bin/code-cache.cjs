@@ -14,14 +14,15 @@ const vm = require('node:vm');
  * version and the file's identity and change times: device, inode, size, mtime and ctime. Any
  * write moves the ctime, which nothing can set back (an unpacker that restores the mtime cannot),
  * and hashing these costs nothing where hashing the 3 MB source took 11 ms of every run. A cache
- * V8 rejects is written again. Any failure to keep the cache costs only speed.
+ * V8 rejects is written again. Any failure to keep the cache costs only speed. Each Node version
+ * keeps its own cache beside the others' (see isStale).
  */
 function requireWithCodeCache(file, dir) {
   const source = readSource(file);
   const st = fs.statSync(file, { bigint: true });
   const identity = `${process.version} ${process.arch} ${st.dev} ${st.ino} ${st.size} ${st.mtimeNs} ${st.ctimeNs}`;
   const key = crypto.createHash('sha256').update(identity).digest('hex').slice(0, 32);
-  const cacheFile = path.join(dir, `keyport-${key}.v8`);
+  const cacheFile = path.join(dir, `keyport-${process.version}-${key}.v8`);
   const cachedData = readOrUndefined(cacheFile);
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (!cachedData || script.cachedDataRejected) {
@@ -54,8 +55,20 @@ function readOrUndefined(file) {
   }
 }
 
-/** Caches of other builds, and the folders Node's own compile cache kept here before 2026-12-03 (`v24.22.3-x64-964aae3f-0`). */
-const STALE = /^(keyport-[0-9a-f]{32}\.v8|v\d+\.\d+\.\d+-[a-z0-9]+-[0-9a-f]+-\d+)$/;
+const CACHE = /^keyport-(v\d+\.\d+\.\d+-)?[0-9a-f]{32}\.v8$/;
+/** The folders Node's own compile cache kept here before 2026-12-03 (`v24.22.3-x64-964aae3f-0`). */
+const NODE_COMPILE_CACHE = /^v\d+\.\d+\.\d+-[a-z0-9]+-[0-9a-f]+-\d+$/;
+/** Another Node's cache is kept this long after it was written, so switching Nodes (nvm) does not recompile. */
+const OTHER_NODE_KEPT_MS = 30 * 86_400_000;
+
+/** This Node's caches of other builds, other Nodes' caches a month old, and the names used before. */
+function isStale(dir, name) {
+  if (NODE_COMPILE_CACHE.test(name)) return true;
+  const m = CACHE.exec(name);
+  if (!m) return false;
+  if (!m[1] || m[1] === `${process.version}-`) return true;
+  return Date.now() - fs.statSync(path.join(dir, name)).mtimeMs > OTHER_NODE_KEPT_MS;
+}
 
 /** Writes the cache atomically (two runs may race) and drops stale ones. */
 function writeCache(script, dir, cacheFile) {
@@ -65,7 +78,7 @@ function writeCache(script, dir, cacheFile) {
     fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
     for (const name of fs.readdirSync(dir)) {
-      if (STALE.test(name) && path.join(dir, name) !== cacheFile) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
+      if (path.join(dir, name) !== cacheFile && isStale(dir, name)) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
     }
   } catch {
     // A read-only or full home: the next run compiles again.

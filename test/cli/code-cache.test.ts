@@ -44,7 +44,7 @@ describe('bin/code-cache.cjs', () => {
     await writeFile(file, moduleSource('alpha'));
     expect(await runModule(file, cacheDir)).toBe('alpha mod.js object\n');
     const [name] = await cacheFiles(cacheDir);
-    expect(name).toMatch(/^keyport-[0-9a-f]{32}\.v8$/);
+    expect(name).toMatch(/^keyport-v\d+\.\d+\.\d+-[0-9a-f]{32}\.v8$/);
     expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
     const first = await stat(path.join(cacheDir, name!));
     expect(first.mode & 0o777).toBe(0o600);
@@ -89,6 +89,24 @@ describe('bin/code-cache.cjs', () => {
     }
   });
 
+  it("keeps another Node version's cache (switching Nodes must not recompile) unless it is a month old", async () => {
+    const file = path.join(dir, 'mod.js');
+    const cacheDir = path.join(dir, 'cache');
+    const hash = 'ab'.repeat(16);
+    const [otherNode, oldNode, unversioned] = [`keyport-v99.0.0-${hash}.v8`, `keyport-v98.0.0-${hash}.v8`, `keyport-${hash}.v8`];
+    await mkdir(cacheDir, { recursive: true });
+    for (const name of [otherNode, oldNode, unversioned]) await writeFile(path.join(cacheDir, name), 'cache');
+    const fortyDaysAgo = Date.now() / 1000 - 40 * 86_400;
+    await utimes(path.join(cacheDir, oldNode), fortyDaysAgo, fortyDaysAgo);
+    await writeFile(file, moduleSource('alpha'));
+    expect(await runModule(file, cacheDir)).toBe('alpha mod.js object\n');
+    const names = await cacheFiles(cacheDir);
+    expect(names).toContain(otherNode);
+    expect(names).not.toContain(oldNode);
+    expect(names).not.toContain(unversioned);
+    expect(names.filter((n) => n.startsWith(`keyport-${process.version}-`))).toHaveLength(1);
+  });
+
   it('replaces a corrupt cache and still runs the module', async () => {
     const file = path.join(dir, 'mod.js');
     const cacheDir = path.join(dir, 'cache');
@@ -110,6 +128,6 @@ describe('bin/code-cache.cjs', () => {
     const version = () => execFileSync(process.execPath, [KEYPORT_BIN, '--version'], { encoding: 'utf8', env });
     expect(version()).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(version()).toMatch(/^\d+\.\d+\.\d+\n$/);
-    expect(await readdir(path.join(dir, '.cache', 'keyport', 'compile-cache'))).toEqual([expect.stringMatching(/^keyport-[0-9a-f]{32}\.v8$/)]);
+    expect(await readdir(path.join(dir, '.cache', 'keyport', 'compile-cache'))).toEqual([expect.stringMatching(/^keyport-v\d+\.\d+\.\d+-[0-9a-f]{32}\.v8$/)]);
   });
 });
