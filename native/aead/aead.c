@@ -7,12 +7,19 @@
  * context that only takes a new nonce (see README "Where the time goes"). This file holds no
  * cryptography of its own: it calls the OpenSSL EVP functions that node:crypto calls.
  *
+ * openRun also frames TLS 1.3 records, for a bulk transfer's sake: each record cost the
+ * JavaScript around it (slicing, the nonce, the call, the plaintext's slice) about as much again
+ * as its decryption. It takes only the plain case (whole, authentic, non-empty application data
+ * within TLS's limits) and stops before anything else, which the TypeScript record layer then
+ * handles and reports as before; test/tls/record-runs.test.ts checks the two paths agree.
+ *
  * Every argument is checked here (types, lengths, which direction a context is for), so a wrong
  * call from JavaScript throws instead of touching memory it should not.
  */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <node_api.h>
 #include <openssl/evp.h>
 
@@ -223,6 +230,104 @@ static napi_value open_record(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* TLS 1.3 record framing (RFC 8446 §5.1-5.2): application_data, legacy version 3.3, a 2-byte length. */
+#define RECORD_HEADER 5
+#define MAX_INNER_PLAINTEXT (16384 + 1)
+#define MAX_CIPHERTEXT_13 (16384 + 256)
+#define APPLICATION_DATA 23
+
+/* Reads a Uint32Array of exactly `length` elements into `out`; throws naming `what` otherwise. */
+static int get_u32s(napi_env env, napi_value value, size_t length, const char *what, uint32_t **out) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t count, offset;
+  void *data = NULL;
+  napi_value arraybuffer;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, &count, &data, &arraybuffer, &offset) != napi_ok ||
+      type != napi_uint32_array || count != length) {
+    napi_throw_type_error(env, "KEYPORT_INTERNAL", what);
+    return 0;
+  }
+  *out = data;
+  return 1;
+}
+
+/* The nonce of record `seq`: the IV with the 64-bit sequence number XORed into its last 8 bytes. */
+static void record_nonce(const uint8_t *iv, uint64_t seq, uint8_t *nonce) {
+  memcpy(nonce, iv, NONCE_LENGTH);
+  for (int i = 0; i < 8; i++) nonce[NONCE_LENGTH - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+}
+
+/*
+ * openRun(ctx, iv, seq, input, out, maxRecords, result): opens the TLS 1.3 records that lie whole
+ * at the start of input, one after another, while each is non-empty application data, and writes
+ * their data back to back into out (content type and padding dropped). It stops before the first
+ * record that is incomplete, is not framed as application data, fails authentication, turns out to
+ * be another content type or empty, would overflow TLS's limit or out, or would be the
+ * maxRecords+1-th; that record is left to the caller's record-by-record path, which handles or
+ * reports it. Bytes of out past what it reports may have been written. result (a Uint32Array of
+ * 3): records opened, input bytes consumed, bytes written to out. seq is the first record's number.
+ */
+static napi_value open_run(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Bytes iv, input, out;
+  double seq_value;
+  uint32_t max_records;
+  uint32_t *result;
+  if (!get_args(env, info, 7, argv)) return NULL;
+  Gcm *gcm = get_gcm(env, argv[0], 0);
+  if (!gcm || !get_bytes(env, argv[1], "iv must be a Uint8Array", &iv) ||
+      !get_bytes(env, argv[3], "input must be a Uint8Array", &input) ||
+      !get_bytes(env, argv[4], "out must be a Uint8Array", &out) ||
+      !get_u32s(env, argv[6], 3, "result must be a Uint32Array of 3", &result)) return NULL;
+  /* 2^53: the sequence numbers JavaScript counts exactly; keys are updated long before. */
+  if (iv.length != NONCE_LENGTH || napi_get_value_double(env, argv[2], &seq_value) != napi_ok || !(seq_value >= 0) ||
+      seq_value >= 9007199254740992.0 || seq_value != (double)(uint64_t)seq_value ||
+      napi_get_value_uint32(env, argv[5], &max_records) != napi_ok) {
+    napi_throw_range_error(env, "KEYPORT_INTERNAL", "openRun needs a 12-byte iv, a sequence number and a record count");
+    return NULL;
+  }
+  if (input.length && out.length && input.data < out.data + out.length && out.data < input.data + input.length) {
+    napi_throw_range_error(env, "KEYPORT_INTERNAL", "out overlaps the input");
+    return NULL;
+  }
+  uint64_t seq = (uint64_t)seq_value;
+  size_t consumed = 0, written = 0;
+  uint32_t records = 0;
+  while (records < max_records && input.length - consumed >= RECORD_HEADER) {
+    const uint8_t *header = input.data + consumed;
+    size_t length = ((size_t)header[3] << 8) | header[4];
+    if (header[0] != APPLICATION_DATA || header[1] != 3 || header[2] != 3 || length <= TAG_LENGTH ||
+        length > MAX_CIPHERTEXT_13 || input.length - consumed - RECORD_HEADER < length) break;
+    size_t inner = length - TAG_LENGTH;
+    if (inner > MAX_INNER_PLAINTEXT || out.length - written < inner) break;
+    uint8_t nonce[NONCE_LENGTH];
+    record_nonce(iv.data, seq, nonce);
+    const Bytes nonce_bytes = {nonce, NONCE_LENGTH}, aad = {(uint8_t *)header, RECORD_HEADER};
+    const uint8_t *sealed = header + RECORD_HEADER;
+    uint8_t *plain = out.data + written;
+    uint8_t tag[TAG_LENGTH];
+    memcpy(tag, sealed + inner, TAG_LENGTH);
+    int final_length;
+    if (!start_record(gcm, &nonce_bytes, &aad) || !crypt(gcm, plain, sealed, inner) ||
+        EVP_CIPHER_CTX_ctrl(gcm->ctx, EVP_CTRL_GCM_SET_TAG, TAG_LENGTH, tag) != 1 ||
+        EVP_CipherFinal_ex(gcm->ctx, tag, &final_length) != 1) break;
+    size_t end = inner;
+    while (end > 0 && plain[end - 1] == 0) end--;
+    /* No content type, an empty record, or not application data: the record path handles it. */
+    if (end < 2 || plain[end - 1] != APPLICATION_DATA) break;
+    written += end - 1;
+    consumed += RECORD_HEADER + length;
+    seq++;
+    records++;
+  }
+  result[0] = records;
+  result[1] = (uint32_t)consumed;
+  result[2] = (uint32_t)written;
+  return NULL;
+}
+
 static int export_function(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value value;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &value) == napi_ok &&
@@ -231,6 +336,6 @@ static int export_function(napi_env env, napi_value exports, const char *name, n
 
 NAPI_MODULE_INIT() {
   if (!export_function(env, exports, "create", create) || !export_function(env, exports, "seal", seal) ||
-      !export_function(env, exports, "open", open_record)) return NULL;
+      !export_function(env, exports, "open", open_record) || !export_function(env, exports, "openRun", open_run)) return NULL;
   return exports;
 }

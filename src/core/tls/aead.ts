@@ -23,6 +23,19 @@ export interface Aead {
    * plaintext into a slice of `into` (node:crypto and @noble/ciphers allocate their own).
    */
   open(nonce: Buffer, aad: Buffer, sealed: Buffer, into?: OutputSlab): Buffer | null;
+  /**
+   * TLS 1.3 only, and only on the addon: opens the whole non-empty application-data records at the
+   * start of `input` in one call, from record number `seq`, their data back to back in `into`;
+   * stops before any other record (see native/aead/aead.c). Undefined when none was opened.
+   */
+  openRun?(iv: Buffer, seq: number, input: Buffer, into: OutputSlab, maxRecords: number): AeadRun | undefined;
+}
+
+/** What openRun opened: how many records, the input bytes they took, and their data. */
+export interface AeadRun {
+  records: number;
+  consumed: number;
+  data: Buffer;
 }
 
 // Electron's BoringSSL lacks ChaCha20-Poly1305 in node:crypto; then @noble/ciphers does it.
@@ -35,6 +48,8 @@ export function createAead(alg: AeadAlgorithm, key: Buffer, gcm: GcmBackend = gc
 }
 
 const NO_TRAILER = Buffer.alloc(0);
+/** openRun's answer, written by the addon: records, input bytes consumed, bytes written. */
+const runResult = new Uint32Array(3);
 
 /**
  * AES-GCM through Keyport's addon: one OpenSSL context per key and direction, made at first use,
@@ -54,6 +69,12 @@ function addonGcm(addon: GcmAddon, key: Buffer): Aead {
       if (sealed.length < TAG_LENGTH) return null;
       const out = into.take(sealed.length - TAG_LENGTH);
       return addon.open((opener ??= addon.create(key, false)), nonce, aad, sealed, out) ? out : null;
+    },
+    // An addon built before openRun existed still opens records one at a time.
+    openRun: typeof addon.openRun !== 'function' ? undefined : (iv, seq, input, into, maxRecords) => {
+      addon.openRun((opener ??= addon.create(key, false)), iv, seq, input, into.room(), maxRecords, runResult);
+      const [records = 0, consumed = 0, written = 0] = runResult;
+      return records ? { records, consumed, data: into.commit(written) } : undefined;
     },
   };
 }

@@ -13,6 +13,12 @@ export interface GcmAddon {
   seal(ctx: GcmContext, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, trailer: Uint8Array, out: Uint8Array, offset: number): void;
   /** Decrypts ciphertext-then-tag into out (16 bytes shorter); false when authentication fails. */
   open(ctx: GcmContext, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
+  /**
+   * Opens the whole non-empty TLS 1.3 application-data records at the start of input into out, their
+   * data back to back, from record number seq; stops before any other record and before the
+   * maxRecords+1-th. result: records opened, input bytes consumed, bytes written.
+   */
+  openRun(ctx: GcmContext, iv: Uint8Array, seq: number, input: Uint8Array, out: Uint8Array, maxRecords: number, result: Uint32Array): void;
 }
 
 /** Which AES-GCM the TLS records use, and why when it is not the addon. */

@@ -5,6 +5,9 @@
  */
 export const SLAB_BYTES = 20 * 16 * 1024;
 
+/** A TLS 1.3 record's plaintext with its content type and the most padding room() must fit. */
+const MAX_RECORD_PLAINTEXT = 16 * 1024 + 256;
+
 /** Slabs given back by their consumers, ready to be written over. */
 const pool: Buffer[] = [];
 /** More than this many idle slabs are left to the garbage collector. */
@@ -33,6 +36,23 @@ export class OutputSlab {
     const out = this.slab.subarray(this.used, this.used + length);
     this.used += length;
     return out;
+  }
+
+  /**
+   * The rest of the current slab, or a fresh one when less than a record's worth is left: for a
+   * writer that does not know its length in advance. commit() says how much it used.
+   */
+  room(): Buffer {
+    if (!this.slab || SLAB_BYTES - this.used < MAX_RECORD_PLAINTEXT) {
+      this.slab = pool.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.used = 0;
+    }
+    return this.slab.subarray(this.used);
+  }
+
+  /** The first `length` bytes of the last room(), now taken as a slice. */
+  commit(length: number): Buffer {
+    return this.take(length);
   }
 
   /**

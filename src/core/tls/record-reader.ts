@@ -45,6 +45,19 @@ export class RecordReader {
     this.head = 0;
   }
 
+  /** The held bytes that lie in one buffer from the next record on (none while one is assembled). */
+  contiguous(): Buffer | undefined {
+    if (this.total === 0 || this.assembling) return undefined;
+    const first = this.chunks[0] as Buffer;
+    return this.head === 0 ? first : first.subarray(this.head);
+  }
+
+  /** Drops the first `n` held bytes: whole records the caller took from contiguous(). */
+  skip(n: number): void {
+    this.seenRecord = true;
+    this.advance(n);
+  }
+
   /** The next complete record, or null until more bytes arrive. */
   next(): RawRecord | null {
     if (this.total < 5 || this.assembling) return null;

@@ -235,8 +235,11 @@ export class KeyportTlsSocket extends TransportSocket {
     this.pumping = true;
     try {
       let record: TlsRecord | null;
-      while (this.state === 'open' && !this.readBlocked && !this.peerClosed && (record = this.layer.nextRecord())) {
-        this.onRecord(record);
+      while (this.state === 'open' && !this.readBlocked && !this.peerClosed) {
+        const run = this.post?.tls13 ? this.layer.nextRun(this.options.keyUpdateAfterRecords - this.layer.read.count) : undefined;
+        if (run) this.onApplicationData(run);
+        else if ((record = this.layer.nextRecord())) this.onRecord(record);
+        else break;
       }
       this.pushReceived();
       if (this.sink) this.layer.releaseReceived(); // the sink has written every chunk of this pump
@@ -257,10 +260,7 @@ export class KeyportTlsSocket extends TransportSocket {
     switch (record.type) {
       case ContentType.application_data:
         if (this.post?.tls13 && this.layer.read.count >= this.options.keyUpdateAfterRecords) this.post.requestPeerUpdate();
-        if (!record.data.length) return;
-        this.dataReceived = true;
-        this.layer.limits.onApplicationData();
-        this.pushData(this.received.add(record.data));
+        if (record.data.length) this.onApplicationData(record.data);
         return;
       case ContentType.handshake: {
         this.layer.handshake.push(record.data);
@@ -279,6 +279,12 @@ export class KeyportTlsSocket extends TransportSocket {
       default:
         throw protocolError('The server sent ChangeCipherSpec after the handshake.', AlertDescription.unexpected_message);
     }
+  }
+
+  private onApplicationData(data: Buffer): void {
+    this.dataReceived = true;
+    this.layer.limits.onApplicationData();
+    this.pushData(this.received.add(data));
   }
 
   private pushReceived(): void {

@@ -35,16 +35,21 @@ export function sealedRecords(rng: Prng, suite: CipherSuite, key: Buffer, iv: Bu
 
 /**
  * Feeds `bytes` to a RecordLayer in random chunk sizes and reads every record and handshake
- * message out of it, as the socket does. Returns normally or throws what the layer threw.
+ * message out of it, as the socket does (half the streams trying a run of application data first,
+ * opened many records to a call). Returns normally or throws what the layer threw.
  */
 export function drainRecordLayer(rng: Prng, bytes: Buffer, read?: RecordProtection): void {
   const layer = new RecordLayer(() => true, new Trace());
   if (read) layer.read = read;
+  const runs = rng.chance(0.5);
   for (let off = 0; off < bytes.length; ) {
     const size = 1 + rng.int(rng.chance(0.5) ? 8 : 4096);
     layer.reader.push(bytes.subarray(off, off + size));
     off += size;
-    for (let record = layer.nextRecord(); record; record = layer.nextRecord()) {
+    for (;;) {
+      if (runs && layer.nextRun(1 + rng.int(4))) continue;
+      const record = layer.nextRecord();
+      if (!record) break;
       if (record.type !== ContentType.handshake) continue;
       layer.handshake.push(record.data);
       while (layer.handshake.next());
