@@ -27,7 +27,8 @@ import type { ClientSetup } from './tls-client.mjs';
 import type { BenchRow } from './types';
 
 const BULK_MB = 128;
-const BULK_TURNS = 5;
+/** Nine timed turns: with five, one run's median of the ratio swung by ±0.1 on this 2-core bed. */
+const BULK_TURNS = 9;
 /**
  * Untimed turns first: a proxy runs long, and a fresh one moves its first few hundred MB at about
  * half speed (its heap grows into fresh pages: 135 page faults per MB in the first 128 MB, under 1
