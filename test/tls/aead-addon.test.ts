@@ -10,15 +10,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAead, type AeadAlgorithm } from '../../src/core/tls/aead';
-import { gcmBackend, type GcmAddon, type GcmBackend } from '../../src/core/tls/native-gcm';
-import { requireBackend } from '../testbed/backend';
+import type { GcmAddon, GcmBackend } from '../../src/core/tls/native-gcm';
+import { requireAeadAddon } from './helpers/aead-addon';
 
-const backend = gcmBackend();
-const missing = requireBackend(
-  'keyport-aead addon',
-  () => backend.kind === 'openssl-addon' || backend.reason,
-  'build it with npm run build:native',
-).missing;
+const { backend, missing } = requireAeadAddon();
 const NODE_CRYPTO: GcmBackend = { kind: 'node:crypto', reason: 'the reference' };
 
 const hex = (s: string) => Buffer.from(s, 'hex');

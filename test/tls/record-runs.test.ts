@@ -11,19 +11,14 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { suiteById, type CipherSuite } from '../../src/core/tls/cipher-suites';
 import { ContentType } from '../../src/core/tls/constants';
-import { gcmBackend, type GcmAddon } from '../../src/core/tls/native-gcm';
+import type { GcmAddon } from '../../src/core/tls/native-gcm';
 import { RecordLayer } from '../../src/core/tls/record-layer';
 import { Tls13Protection } from '../../src/core/tls/record-protection';
 import { Trace } from '../../src/core/tls/trace';
-import { requireBackend } from '../testbed/backend';
+import { requireAeadAddon } from './helpers/aead-addon';
 import { caseSeed, Prng } from './fuzz/prng';
 
-const backend = gcmBackend();
-const missing = requireBackend(
-  'keyport-aead addon',
-  () => backend.kind === 'openssl-addon' || backend.reason,
-  'build it with npm run build:native',
-).missing;
+const { backend, missing } = requireAeadAddon();
 
 type Event = { type: number; data: string } | { error: string };
 /** Records opened by nextRun so far: the comparison is only worth something if it ran. */
