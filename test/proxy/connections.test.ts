@@ -1,10 +1,12 @@
 /**
  * Connection handling of a route, against the Node TLS echo server: half-close (the client ends
- * its side and still gets every byte back), the idle timeout, and the per-route connection limit.
+ * its side and still gets every byte back), the idle timeout, the per-route connection limit, and
+ * the bytes up of a session whose handshake is refused (none).
  * Plus the PIN vault on its own (memory only, idle expiry, lock now).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PinVault } from '../../src/core/proxy/pin-vault';
 import { isKeyportError } from '../../src/shared/errors';
@@ -12,7 +14,7 @@ import { keychainBackend, type Backend } from '../identity/backends';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type TestCa } from '../testbed/ca';
 import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
-import { startTlsServer, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
+import { startScriptedServer, startTlsServer, TLS_SERVER_PROBES, type RawServer, type TlsServer } from '../testbed/tls-servers';
 import { freePort, routeStatus, runCli, startProxyCli, type ProxyProc } from './helpers';
 
 const missing = requireBackend('openssl').missing || requireBackend('keyring').missing || requireBackend('tls-node', TLS_SERVER_PROBES.node).missing;
@@ -49,20 +51,28 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
   let halfPort: number;
   let idlePort: number;
   let limitPort: number;
+  let refusedPort: number;
+  let refuser: RawServer;
 
   beforeAll(async () => {
     [ca, backend, data] = await Promise.all([createTestCa({ ec: true }), keychainBackend(), tempDir('proxy-conns')]);
     const [server, alice] = await Promise.all([ca.issueServer({ sans: ['DNS:localhost'], ec: true }), ca.issueClient({ cn: 'conn-alice', ec: true })]);
     echo = await startTlsServer('node', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile });
+    // Refuses every handshake with a fatal handshake_failure alert, late enough that the client's first bytes are in.
+    refuser = await startScriptedServer(async (s) => {
+      s.on('data', () => undefined);
+      await delay(300);
+      s.end(Buffer.from([21, 3, 3, 0, 2, 2, 40]));
+    });
     expect((await runCli(['import', alice.chainFile, '--key', alice.keyFile, '--json'], { dataDir: data.path, env: backend.env })).stderr).toBe('');
-    [halfPort, idlePort, limitPort] = [await freePort(), await freePort(), await freePort()];
+    [halfPort, idlePort, limitPort, refusedPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const to = `127.0.0.1:${echo.port},identity=conn-alice,ca=${ca.rootFile},servername=localhost`;
-    proxy = await startProxyCli(data.path, ['--route', `127.0.0.1:${halfPort}=${to},name=half`, '--route', `127.0.0.1:${idlePort}=${to},name=idle,idle=1`, '--route', `127.0.0.1:${limitPort}=${to},name=limit,limit=2`], { env: backend.env });
+    proxy = await startProxyCli(data.path, ['--route', `127.0.0.1:${halfPort}=${to},name=half`, '--route', `127.0.0.1:${idlePort}=${to},name=idle,idle=1`, '--route', `127.0.0.1:${limitPort}=${to},name=limit,limit=2`, '--route', `127.0.0.1:${refusedPort}=127.0.0.1:${refuser.port},identity=conn-alice,ca=${ca.rootFile},name=refused`], { env: backend.env });
   }, 90_000);
 
   afterAll(async () => {
     await proxy?.stop();
-    await Promise.allSettled([echo?.stop(), ca?.stop(), backend?.stop()]);
+    await Promise.allSettled([echo?.stop(), refuser?.stop(), ca?.stop(), backend?.stop()]);
     await data?.remove();
   });
 
@@ -102,6 +112,18 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
       expect((await answer).data.toString()).toBe('still here');
     }
     expect((await routeStatus(proxy, 'limit')).errors).toMatchObject({ KEYPORT_PROXY_ROUTE_FULL: 1 });
+  });
+
+  it('regression: a session whose handshake failed counted the request it never sent as bytes up; now 0', async () => {
+    const s = await open(refusedPort);
+    const answer = drain(s);
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'); // taken while the handshake runs, then refused with it
+    expect((await answer).data.length).toBe(0);
+    await waitUntil(async () => Object.keys((await routeStatus(proxy, 'refused')).errors as object).length === 1, { what: 'refusal counted', timeoutMs: 5000 });
+    expect(await routeStatus(proxy, 'refused')).toMatchObject({ bytesUp: 0, bytesDown: 0, handshakesFull: 0 });
+    const audit = await runCli(['audit', '--json'], { dataDir: data.path, env: backend.env });
+    const lines = JSON.parse(audit.stdout) as Array<{ route: string; bytesUp: number; result: string }>;
+    expect(lines.filter((l) => l.route === 'refused')).toEqual([expect.objectContaining({ bytesUp: 0, result: expect.stringMatching(/^KEYPORT_TLS_/) })]);
   });
 });
 

@@ -37,7 +37,15 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     client.on('close', closed);
     upstream.on('close', closed);
 
-    client.on('data', (b: Buffer) => opts.onUp(b.length));
+    // What the client sends before the handshake is done goes up with the client's Finished, or
+    // never when the handshake fails: counted once it is done, so a refused session sent nothing.
+    let established = false;
+    let heldUp = 0;
+    client.on('data', (b: Buffer) => (established ? opts.onUp(b.length) : (heldUp += b.length)));
+    upstream.once('secureConnect', () => {
+      established = true;
+      if (heldUp > 0) opts.onUp(heldUp);
+    });
     upstream.on('data', (b: Buffer) => opts.onDown(b.length));
     client.pipe(upstream);
     coalescedPipe(upstream, client, { end: false, recycle: true });
@@ -52,8 +60,6 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
       client.resetAndDestroy();
     });
 
-    let established = false;
-    upstream.once('secureConnect', () => (established = true));
     upstream.on('error', (e: Error) => {
       settle({ result: upstreamWasReset(e) ? 'KEYPORT_PROXY_UPSTREAM_RESET' : isKeyportError(e) ? e.code : 'KEYPORT_TLS_CLOSED', message: e.message });
       // A stream that broke (reset, or cut without close_notify mid-record) must not look complete

@@ -92,7 +92,7 @@ export class KeyportTlsSocket extends TransportSocket {
     return this.recorder.events;
   }
 
-  /** Application bytes taken for sending so far (before TLS framing), as the proxy's "bytes up" counts them. */
+  /** Application bytes sealed and sent so far (before TLS framing; none while handshaking), as the proxy's "bytes up" counts them. */
   get bytesSent(): number {
     return this.written;
   }
@@ -141,7 +141,6 @@ export class KeyportTlsSocket extends TransportSocket {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.written += chunk.length;
     if (this.state === 'handshaking') this.pendingWrite = { chunk, cb };
     else this.writeApplicationData(chunk, cb);
   }
@@ -301,6 +300,7 @@ export class KeyportTlsSocket extends TransportSocket {
     if (this.state !== 'open' || this.transport.destroyed) {
       return cb(new KeyportError('KEYPORT_TLS_CLOSED', 'Cannot write: the TLS connection is closed.'));
     }
+    this.written += chunk.length;
     let flushed = true;
     for (let off = 0; off < chunk.length; off += WRITE_SLICE) {
       if (this.post?.tls13 && this.layer.write.count >= this.options.keyUpdateAfterRecords) this.post.keyUpdate(false);
