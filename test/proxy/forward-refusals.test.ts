@@ -1,7 +1,8 @@
 /**
  * One `keyport proxy` process (keychain identity) with a TCP route, the HTTP forward proxy and its
  * status endpoint, all against nginx with `ssl_verify_client on`: `curl -x` to a host a rule
- * names works, an unmatched host gets 403 and CONNECT 405 (nothing connects anywhere else);
+ * names works (without the headers of its hop), an unmatched host gets 403 and CONNECT 405 (nothing
+ * connects anywhere else);
  * `keyport proxy --status`, `/metrics`, the audit log; and the refusals at start (non-loopback,
  * a used port) in one sentence with a non-zero exit.
  */
@@ -15,6 +16,7 @@ import { createTestCa, type IssuedCert, type TestCa } from '../testbed/ca';
 import { tempDir, type TempDir } from '../testbed/proc';
 import { startTlsServer, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
 import { curl, freePort, routeStatus, runCli, startProxyCli, type ProxyProc } from './helpers';
+import { startWhoamiServer, type WhoamiServer } from './whoami-server';
 
 const missing = requireBackend('openssl').missing || requireBackend('keyring').missing || requireBackend('tls-nginx', TLS_SERVER_PROBES.nginx).missing;
 
@@ -33,6 +35,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
   let ca: TestCa;
   let server: IssuedCert;
   let nginx: TlsServer;
+  let whoami: WhoamiServer;
   let backend: Backend;
   let data: TempDir;
   let id: string;
@@ -47,6 +50,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     server = await ca.issueServer({ sans: ['DNS:localhost', 'IP:127.0.0.1'], ec: true });
     const client = await ca.issueClient({ cn: 'forward-alice', ec: true });
     nginx = await startTlsServer('nginx', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile });
+    whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile });
     const imported = await cli(['import', client.chainFile, '--key', client.keyFile, '--json']);
     expect(imported.stderr).toBe('');
     id = (JSON.parse(imported.stdout) as { id: string }).id;
@@ -70,7 +74,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
 
   afterAll(async () => {
     await proxy?.stop();
-    await Promise.allSettled([nginx?.stop(), ca?.stop(), backend?.stop()]);
+    await Promise.allSettled([nginx?.stop(), whoami?.stop(), ca?.stop(), backend?.stop()]);
     await data?.remove();
   });
 
@@ -80,6 +84,17 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(r.stdout).toContain('CN=forward-alice');
     const posted = await curl(['-x', `http://127.0.0.1:${httpPort}`, '--data-binary', 'hello through the forward proxy', `http://localhost:${nginx.port}/echo`]);
     expect(posted.stdout).toBe('hello through the forward proxy');
+  });
+
+  it('regression: headers the Connection header names went on to the upstream and back to the client; now dropped both ways (RFC 9110 §7.6.1)', async () => {
+    const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-D', '-', '-H', 'Connection: keep-alive, X-Hop-Only', '-H', 'X-Hop-Only: for the proxy', '-H', 'X-End-To-End: yes', `http://localhost:${whoami.port}/headers`]);
+    expect(r.stderr).toBe('');
+    const [head, body] = r.stdout.split('\r\n\r\n') as [string, string];
+    const seen = JSON.parse(body) as Record<string, string>;
+    expect(seen['x-end-to-end']).toBe('yes');
+    expect(seen).not.toHaveProperty('x-hop-only');
+    expect(head.toLowerCase()).toContain('x-end-to-end: kept');
+    expect(head.toLowerCase()).not.toContain('x-hop-only');
   });
 
   it('regression: bytes up counted only request bodies (a GET added 0); now heads and bodies as sent upstream', async () => {

@@ -1,6 +1,7 @@
 /**
  * A Node https server (OpenSSL under node:tls) that requires a client certificate from `ca` and
- * answers what it verified: GET /whoami → {"cn","serial"}; GET /bytes?n=N → N deterministic bytes.
+ * answers what it verified: GET /whoami → {"cn","serial"}; GET /bytes?n=N → N deterministic bytes;
+ * GET /headers → the request's headers as JSON (its answer names x-hop-only in its Connection header).
  * `maxVersion: 'TLSv1.2'` makes every connection a full handshake (Keyport resumes TLS 1.3 only),
  * so each one needs a signature from the key.
  */
@@ -49,6 +50,13 @@ export async function startWhoamiServer(o: { keyFile: string; chainPem: string; 
           res.end();
         };
         return more();
+      }
+      if (url.pathname === '/headers') {
+        res.setHeader('x-end-to-end', 'kept');
+        res.setHeader('x-hop-only', 'dropped');
+        res.setHeader('connection', 'x-hop-only');
+        res.setHeader('content-type', 'application/json');
+        return void res.end(`${JSON.stringify(req.headers)}\n`);
       }
       const peer = (req.socket as TLSSocket).getPeerCertificate();
       res.setHeader('content-type', 'application/json');

@@ -157,13 +157,10 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   }
 
   private forward(req: IncomingMessage, res: ServerResponse, rule: LoadedRule, host: string, port: number, path: string): void {
-    const headers = { ...req.headers };
-    for (const name of Object.keys(headers)) if (HOP_BY_HOP.has(name)) delete headers[name];
+    const headers = endToEnd(req.headers);
     const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path, headers });
     up.on('response', (answer) => {
-      const out = { ...answer.headers };
-      for (const name of Object.keys(out)) if (HOP_BY_HOP.has(name)) delete out[name];
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.headers));
       answer.pipe(res);
     });
     // Head and body as they went into the TLS session (the upstream socket counts them).
@@ -215,6 +212,19 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     this.agents.set(key, agent);
     return agent;
   }
+}
+
+/**
+ * The headers of a message without those of its hop: the fixed hop-by-hop set and every header the
+ * Connection header names (RFC 9110 §7.6.1), which the sender meant for the proxy alone.
+ */
+function endToEnd(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((t) => t.trim().toLowerCase());
+  const out = { ...headers };
+  for (const name of Object.keys(out)) if (HOP_BY_HOP.has(name) || named.includes(name)) delete out[name];
+  return out;
 }
 
 /** The rules with their CA files read. */
