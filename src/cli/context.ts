@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Keyport } from '../core/app';
-import type { PinSource } from '../core/keystores/pkcs11';
+import type { PinRejected, PinSource } from '../core/keystores/pkcs11';
 import { defaultDataDir } from './data-dir';
 import { promptSecret, readSecretFile } from './secrets';
 
@@ -31,14 +31,16 @@ export function pinSource(opts: GlobalOptions, env = process.env): PinSource {
 
 /**
  * Runs `fn` with Keyport opened from the command's global options, and closes it afterwards.
- * `pin` replaces the default PIN source (the proxy never prompts: it uses its PIN vault).
+ * `pins` replaces the default PIN source (the proxy never prompts: it uses its PIN vault, which is
+ * also told of the PINs a token refused).
  */
-export async function withKeyport<T>(cmd: Command, fn: (k: Keyport) => Promise<T>, pin?: PinSource): Promise<T> {
+export async function withKeyport<T>(cmd: Command, fn: (k: Keyport) => Promise<T>, pins?: { source: PinSource; rejected: PinRejected }): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const keyport = new Keyport({
     dataDir: opts.dataDir ?? defaultDataDir(),
     pkcs11Modules: pkcs11Modules(opts),
-    pin: pin ?? pinSource(opts),
+    pin: pins?.source ?? pinSource(opts),
+    ...(pins ? { onPinRejected: pins.rejected } : {}),
   });
   try {
     return await fn(keyport);

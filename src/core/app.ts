@@ -5,7 +5,7 @@ import { AcmeService } from './enroll/acme';
 import { IdentityService, type KeyDestination, type StoreResolver } from './identities/service';
 import { Registry } from './identities/registry';
 import { KeychainKeyStore, type KeychainApi } from './keystores/keychain';
-import { Pkcs11KeyStore, type PinSource } from './keystores/pkcs11';
+import { Pkcs11KeyStore, type PinRejected, type PinSource } from './keystores/pkcs11';
 import type { KeyRef, KeyStore, Signer } from './keystores/types';
 import { parseCertificate } from './pki/certificate';
 import { createCsr } from './pki/csr';
@@ -23,6 +23,8 @@ export interface KeyportOptions {
   pkcs11Modules?: string[];
   /** Asked for a token's PIN when it needs a login. */
   pin?: PinSource;
+  /** Told when a token refuses a PIN from `pin` (so an unattended source stops giving it). */
+  onPinRejected?: PinRejected;
   /** Environment of the token host process (module configuration such as SOFTHSM2_CONF). */
   env?: NodeJS.ProcessEnv;
   /** The OS keychain; keytar by default. */
@@ -179,7 +181,12 @@ export class Keyport {
       );
     }
     this.host ??= new TokenHostClient({ env: this.options.env, ...this.options.tokenHost });
-    this.pkcs11Store ??= new Pkcs11KeyStore({ host: this.host, modules: this.modules, pin: this.options.pin ?? NO_PIN });
+    this.pkcs11Store ??= new Pkcs11KeyStore({
+      host: this.host,
+      modules: this.modules,
+      pin: this.options.pin ?? NO_PIN,
+      ...(this.options.onPinRejected ? { onPinRejected: this.options.onPinRejected } : {}),
+    });
     return this.pkcs11Store;
   }
 

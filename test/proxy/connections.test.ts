@@ -160,4 +160,25 @@ describe('PIN vault', () => {
     const vault = new PinVault({ fallback: async () => 'from-file' });
     expect(await vault.source(token)).toBe('from-file');
   });
+
+  it('regression: a PIN the token refused was given again at every connection (a smartcard locks after three); now never twice', async () => {
+    let filePin = '9999';
+    const vault = new PinVault({ fallback: async () => filePin });
+    expect(await vault.source(token)).toBe('9999');
+    vault.rejected(token, '9999');
+    const again = await vault.source(token).catch((e: unknown) => e);
+    expect(isKeyportError(again, 'KEYPORT_PIN_INCORRECT')).toBe(true);
+    expect((again as Error).message).toMatch(/^Token "alice" already refused the PIN from --pin-file or KEYPORT_PIN/);
+    expect(await vault.source({ ...token, token: 'bob' }), 'another token is not affected').toBe('9999');
+    filePin = '1234'; // the user fixed the file
+    expect(await vault.source(token)).toBe('1234');
+
+    const asked: string[] = [];
+    const prompted = new PinVault({ onPinRequired: (t) => asked.push(t.token) });
+    prompted.provide(token, '0000');
+    prompted.rejected(token, '0000');
+    expect(prompted.cached(), 'a refused cached PIN is forgotten').toEqual([]);
+    await expect(prompted.source(token)).rejects.toThrow(/needs its PIN/);
+    expect(asked, 'so the app asks again').toEqual(['alice']);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * A SoftHSM identity behind a route to a TLS 1.2-only server (every connection a full handshake,
  * so every one signs on the token): the token host killed under load (the connections it was
- * signing for fail with a code, the next ones work on a new host), and a proxy without a PIN (the
- * connection fails with KEYPORT_PIN_REQUIRED, an event is printed, the audit log says why).
+ * signing for fail with a code, the next ones work on a new host), a proxy without a PIN (the
+ * connection fails with KEYPORT_PIN_REQUIRED, an event is printed, the audit log says why), and one
+ * with a wrong PIN file (the token is asked once, not at every connection).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -107,5 +108,22 @@ describe.skipIf(missing)('keyport proxy with a token identity: token host faults
     await proxy.stop();
     const audit = JSON.parse((await runCli(['audit', '--json'], { dataDir: data.path })).stdout) as Array<{ result: string }>;
     expect(audit.at(-1)).toMatchObject({ result: 'KEYPORT_PIN_REQUIRED' });
+  }, 60_000);
+
+  it('regression: a wrong --pin-file PIN was tried at every connection (a smartcard locks after three); now once, and a fixed file is read again', async () => {
+    const port = await freePort();
+    const { KEYPORT_PIN: pin, ...noPin } = backend.env;
+    const pinFile = path.join(data.path, 'pin.txt');
+    await writeFile(pinFile, 'not-the-pin\n', { mode: 0o600 });
+    const proxy = await startProxyCli(data.path, ['--route', route(port)], { env: noPin, globals: [...backend.flags, '--pin-file', pinFile] });
+    stops.push(() => proxy.stop());
+    for (let i = 0; i < 3; i++) await expect(get(port, '/whoami')).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await waitUntil(() => (proxy.proc.output().match(/KEYPORT_PIN_INCORRECT/g) ?? []).length === 3, { what: 'three refusals', timeoutMs: 5000 });
+    const out = proxy.proc.output();
+    expect(out.match(/Cannot log in to token "[^"]+": wrong PIN/g), 'the token saw the wrong PIN once').toHaveLength(1);
+    expect(out.match(/already refused the PIN from --pin-file or KEYPORT_PIN/g)).toHaveLength(2);
+    await writeFile(pinFile, `${pin}\n`);
+    expect((await get(port, '/whoami')).status).toBe(200);
+    await proxy.stop();
   }, 60_000);
 });

@@ -48,7 +48,7 @@ export function registerDaemonCommand(program: Command): void {
             lock = () => k.close();
             return runDaemon(k, globals.dataDir ?? defaultDataDir(), vault, o);
           },
-          vault.source,
+          vault,
         );
       } catch (e) {
         fail(e, false);

@@ -142,7 +142,7 @@ export function registerProxyCommands(program: Command): void {
             vault.stopTimer();
             await proxy.close();
           },
-          vault.source,
+          vault,
         );
       } catch (e) {
         fail(e, o.json === true);

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { KeyportError } from '../../shared/errors';
-import type { PinSource } from '../keystores/pkcs11';
+import type { PinRejected, PinSource } from '../keystores/pkcs11';
 
 /** A token that needs its PIN, as the event names it. */
 export interface TokenRef {
@@ -21,14 +22,19 @@ export interface PinVaultOptions {
 
 const DEFAULT_IDLE_MS = 15 * 60 * 1000;
 const key = (t: TokenRef): string => `${t.module}\0${t.token}`;
+const digest = (pin: string): string => createHash('sha256').update(pin).digest('hex');
 
 /**
  * PINs the user gave for a running proxy: in this process's memory only (never disk, argv or logs),
  * forgotten after an idle time or on lock(). Without a PIN, a token login fails with
- * KEYPORT_PIN_REQUIRED and raises onPinRequired, so a connection never hangs on a prompt.
+ * KEYPORT_PIN_REQUIRED and raises onPinRequired, so a connection never hangs on a prompt. A PIN the
+ * token refused is never given again by itself: every connection would try it, and a smartcard
+ * locks after three.
  */
 export class PinVault {
   private readonly pins = new Map<string, { pin: string; usedAt: number }>();
+  /** SHA-256 of the fallback PIN each token refused (not the PIN): a changed PIN file is tried again. */
+  private readonly refused = new Map<string, string>();
   private readonly idleMs: number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -43,12 +49,19 @@ export class PinVault {
       cached.usedAt = Date.now();
       return cached.pin;
     }
-    if (this.opts.fallback) return this.opts.fallback(token);
+    if (this.opts.fallback) return this.unlessRefused(token, await this.opts.fallback(token));
     this.opts.onPinRequired?.(token);
     throw new KeyportError(
       'KEYPORT_PIN_REQUIRED',
       `Token "${token.token}" needs its PIN and none is cached: enter it in Keyport, or start the proxy with --pin-file FILE or KEYPORT_PIN set.`,
     );
+  };
+
+  /** The token refused `pin`: a cached PIN is forgotten (the next login asks again), a fallback one is not given again. */
+  readonly rejected: PinRejected = (token, pin) => {
+    const k = key(token);
+    if (this.pins.get(k)?.pin === pin) this.pins.delete(k);
+    this.refused.set(k, digest(pin));
   };
 
   /** Caches the PIN for `token` (after a prompt); it is used at the next login. */
@@ -82,6 +95,14 @@ export class PinVault {
   stopTimer(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  private unlessRefused(token: TokenRef, pin: string): string {
+    if (this.refused.get(key(token)) !== digest(pin)) return pin;
+    throw new KeyportError(
+      'KEYPORT_PIN_INCORRECT',
+      `Token "${token.token}" already refused the PIN from --pin-file or KEYPORT_PIN, and Keyport does not try a wrong PIN twice (the token would lock): put the right PIN in the file, which the next connection reads again, or restart the proxy with it.`,
+    );
   }
 
   private armIdleTimer(): void {

@@ -11,3 +11,9 @@ export interface TokenHostApi {
 
 /** Asked for a token's user PIN when a login is needed. PINs are never stored by Keyport. */
 export type PinSource = (token: { module: string; token: string }) => Promise<string>;
+
+/**
+ * Told that the token refused a PIN the PinSource gave (wrong, or the token locked): a source that
+ * answers without asking anyone must not give it again, since a token locks after a few wrong PINs.
+ */
+export type PinRejected = (token: { module: string; token: string }, pin: string) => void;

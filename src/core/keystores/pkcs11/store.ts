@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { KeyportError, isKeyportError } from '../../../shared/errors';
 import type { KeyDescription, ModuleSummary, TokenAddress, TokenObjectGroup } from '../../tokenhost/protocol';
 import type { KeyAlgorithm, KeyRef, KeyStore, Signer, StoredKey } from '../types';
-import type { PinSource, TokenHostApi } from './host-api';
+import type { PinRejected, PinSource, TokenHostApi } from './host-api';
 import { Pkcs11Signer } from './signer';
 
 export interface Pkcs11KeyStoreOptions {
@@ -15,6 +15,8 @@ export interface Pkcs11KeyStoreOptions {
   /** PKCS#11 module paths, searched in order for token labels. */
   modules: string[];
   pin: PinSource;
+  /** Told when a token refuses a PIN from `pin`. */
+  onPinRejected?: PinRejected;
 }
 
 /** Token objects with the token they are on. */
@@ -28,12 +30,14 @@ export class Pkcs11KeyStore implements KeyStore {
   private readonly host: TokenHostApi;
   private readonly modules: string[];
   private readonly pin: PinSource;
+  private readonly onPinRejected: PinRejected | undefined;
   private readonly logins = new Map<string, Promise<void>>();
 
   constructor(opts: Pkcs11KeyStoreOptions) {
     this.host = opts.host;
     this.modules = [...new Set(opts.modules.map((m) => resolve(m)))];
     this.pin = opts.pin;
+    this.onPinRejected = opts.onPinRejected;
   }
 
   /** Modules, slots and tokens, for `keyport tokens`. */
@@ -102,7 +106,12 @@ export class Pkcs11KeyStore implements KeyStore {
       // One prompt per token even when many calls need the login at once.
       pending = (async () => {
         const pin = await this.pin(address);
-        await this.host.call('login', { ...address, pin });
+        try {
+          await this.host.call('login', { ...address, pin });
+        } catch (e) {
+          if (isKeyportError(e, 'KEYPORT_PIN_INCORRECT') || isKeyportError(e, 'KEYPORT_PIN_LOCKED')) this.onPinRejected?.(address, pin);
+          throw e;
+        }
       })().finally(() => this.logins.delete(key));
       this.logins.set(key, pending);
     }
