@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseProxyConfig } from '../../src/core/proxy/config-file';
 import { parseHttpProxyFlags, parseHttpRuleFlag, parseRouteFlag } from '../../src/core/proxy/flags';
 import { hostMatches } from '../../src/core/proxy/host-glob';
-import { isLoopback } from '../../src/core/proxy/listen';
+import { checkLoopback, isLoopback } from '../../src/core/proxy/listen';
+import { formatAddress } from '../../src/core/proxy/schema';
+import { routeName } from '../../src/core/proxy/tcp-route';
 import { RouteStats } from '../../src/core/proxy/stats';
 import { KeyportError } from '../../src/shared/errors';
 
@@ -33,6 +35,14 @@ describe('--route strings', () => {
     expect(parseRouteFlag('127.0.0.1:8443=api:443,identity=x,idle=5m').idleTimeout).toBe(300);
     expect(parseProxyConfig('routes:\n  - listen: 127.0.0.1:8443\n    upstream: api:443\n    identity: x\n    idleTimeout: 2h\n', 'p.yaml', '/').routes[0]!.idleTimeout).toBe(7200);
     expect(parseRouteFlag('[::1]:9000=[fd00::1]:443,identity=x')).toMatchObject({ listen: { host: '::1', port: 9000 }, upstream: { host: 'fd00::1', port: 443 }, maxConnections: 1024, idleTimeout: 3600 });
+  });
+
+  it('regression: an IPv6 route was named and shown as ::1:9000 (ambiguous); now [::1]:9000, as it is written', () => {
+    const r = parseRouteFlag('[::1]:9000=[fd00::1]:443,identity=x');
+    expect(routeName(r)).toBe('[::1]:9000');
+    expect(formatAddress(r.upstream)).toBe('[fd00::1]:443');
+    expect(formatAddress({ host: '127.0.0.1', port: 80 })).toBe('127.0.0.1:80');
+    expect(refusal(() => checkLoopback({ host: 'fd00::1', port: 9000 }, false, 'route x')).message).toMatch(/^Refusing to listen on \[fd00::1\]:9000 for route x/);
   });
 
   it('refuses a malformed route in one sentence naming the field', () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseSince, readAudit, type AuditEntry } from '../../core/audit';
-import { addSavedRoute, loadSavedRoutes, parseRouteFlag, removeSavedRoute } from '../../core/proxy';
+import { addSavedRoute, formatAddress, loadSavedRoutes, parseRouteFlag, removeSavedRoute } from '../../core/proxy';
 import type { GlobalOptions } from '../context';
 import { defaultDataDir } from '../data-dir';
 import { fail, print, table } from '../output';
@@ -53,7 +53,7 @@ export function registerAuditCommands(program: Command): void {
       dataDirAction<{ json?: boolean }>(async ([spec], o, dataDir) => {
         const route = parseRouteFlag(spec!);
         await addSavedRoute(dataDir, route);
-        print({ added: route.name ?? `${route.listen.host}:${route.listen.port}` }, o.json === true, () => `Saved route ${spec}\n`);
+        print({ added: route.name ?? formatAddress(route.listen) }, o.json === true, () => `Saved route ${spec}\n`);
       }),
     );
   routes
@@ -62,7 +62,7 @@ export function registerAuditCommands(program: Command): void {
     .action(
       dataDirAction<{ json?: boolean }>(async (_args, o, dataDir) => {
         const config = await loadSavedRoutes(dataDir);
-        const rows = config.routes.map((r) => [r.name ?? '-', `${r.listen.host}:${r.listen.port}`, `${r.upstream.host}:${r.upstream.port}`, r.identity]);
+        const rows = config.routes.map((r) => [r.name ?? '-', formatAddress(r.listen), formatAddress(r.upstream), r.identity]);
         print(config.routes, o.json === true, () =>
           rows.length ? table([['NAME', 'LISTEN', 'UPSTREAM', 'IDENTITY'], ...rows]) : 'No saved routes: add one with keyport routes add LISTEN=HOST:PORT,identity=ID.\n',
         );

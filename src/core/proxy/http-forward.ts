@@ -5,7 +5,7 @@ import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { hostMatches } from './host-glob';
 import { Listener } from './listener';
-import type { HttpProxyConfig, HttpRule } from './schema';
+import { formatAddress, type HttpProxyConfig, type HttpRule } from './schema';
 import { RouteStats } from './stats';
 import type { RouteDeps } from './tcp-route';
 import { openUpstream } from './upstream';
@@ -79,7 +79,7 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   /** Takes `config` for requests from now on (on `port`); upstream sessions of the old rules are not reused. */
   protected apply(config: HttpProxyConfig, rules: LoadedRule[], port: number): void {
     this.rules = rules;
-    this.stats.listen = `${config.listen.host}:${port}`;
+    this.stats.listen = formatAddress({ host: config.listen.host, port });
     this.retireAgents();
   }
 

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, type Server } from 'node:net';
 import { KeyportError } from '../../shared/errors';
+import { formatAddress } from './schema';
 
 /** A listen address. */
 export interface ListenAddress {
@@ -20,7 +21,7 @@ export function checkLoopback(addr: ListenAddress, allowNonLoopback: boolean, wh
   if (allowNonLoopback || isLoopback(addr.host)) return;
   throw new KeyportError(
     'KEYPORT_PROXY_NON_LOOPBACK',
-    `Refusing to listen on ${addr.host}:${addr.port} for ${what}: Keyport listens on loopback only (127.0.0.0/8 or ::1), so other machines cannot use your identities; pass --allow-non-loopback if you really mean it.`,
+    `Refusing to listen on ${formatAddress(addr)} for ${what}: Keyport listens on loopback only (127.0.0.0/8 or ::1), so other machines cannot use your identities; pass --allow-non-loopback if you really mean it.`,
   );
 }
 
@@ -28,7 +29,7 @@ export function checkLoopback(addr: ListenAddress, allowNonLoopback: boolean, wh
 export function listen(server: Server, addr: ListenAddress, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
-      const where = `${addr.host}:${addr.port}`;
+      const where = formatAddress(addr);
       if (e.code === 'EADDRINUSE') {
         reject(new KeyportError('KEYPORT_PROXY_PORT_IN_USE', `Cannot listen on ${where} for ${what}: the port is already in use; stop what uses it or pick another port.`));
       } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {

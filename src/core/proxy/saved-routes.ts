@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from '../identities/atomic-file';
 import { loadProxyConfigFile } from './config-file';
-import type { ProxyConfig, RouteConfig } from './schema';
+import { formatAddress, type ProxyConfig, type RouteConfig } from './schema';
 
 /** The routes `keyport daemon` and the desktop app run: `proxy.yaml` in the data dir (the --config format). */
 export const SAVED_ROUTES_FILE = 'proxy.yaml';
@@ -49,18 +49,18 @@ export async function removeSavedRoute(dataDir: string, name: string): Promise<v
 }
 
 function isNamed(r: RouteConfig, name: string): boolean {
-  return nameOf(r) === name || address(r.listen) === name;
+  return nameOf(r) === name || formatAddress(r.listen) === name;
 }
 
 /** Refuses `route` when a saved one has its name or its listen address, naming that one. */
 function refuseTaken(routes: RouteConfig[], route: RouteConfig): void {
   const name = nameOf(route);
-  const listen = address(route.listen);
+  const listen = formatAddress(route.listen);
   const named = routes.find((r) => nameOf(r) === name);
   if (named) {
     throw new KeyportError('KEYPORT_ALREADY_EXISTS', `A saved route is already named ${name}; remove it first (keyport routes remove ${name}) or pick another name.`);
   }
-  const listening = routes.find((r) => address(r.listen) === listen);
+  const listening = routes.find((r) => formatAddress(r.listen) === listen);
   if (listening) {
     const other = nameOf(listening);
     throw new KeyportError('KEYPORT_ALREADY_EXISTS', `Saved route ${other} already listens on ${listen}; remove it first (keyport routes remove ${other}) or pick another port.`);
@@ -68,7 +68,7 @@ function refuseTaken(routes: RouteConfig[], route: RouteConfig): void {
 }
 
 function nameOf(r: RouteConfig): string {
-  return r.name ?? address(r.listen);
+  return r.name ?? formatAddress(r.listen);
 }
 
 function notFound(name: string): KeyportError {
@@ -79,12 +79,8 @@ async function saveRoutes(dataDir: string, config: ProxyConfig): Promise<void> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const asWritten = {
     ...config,
-    routes: config.routes.map((r) => ({ ...r, listen: address(r.listen), upstream: address(r.upstream) })),
-    ...(config.httpProxy ? { httpProxy: { ...config.httpProxy, listen: address(config.httpProxy.listen) } } : {}),
+    routes: config.routes.map((r) => ({ ...r, listen: formatAddress(r.listen), upstream: formatAddress(r.upstream) })),
+    ...(config.httpProxy ? { httpProxy: { ...config.httpProxy, listen: formatAddress(config.httpProxy.listen) } } : {}),
   };
   await writeFileAtomic(savedRoutesFile(dataDir), `# Keyport proxy routes (the keyport proxy --config format)\n${stringify(asWritten)}`);
-}
-
-function address(a: { host: string; port: number }): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

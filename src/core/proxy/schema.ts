@@ -3,6 +3,11 @@ import { durationSeconds } from '../../shared/duration';
 
 /** Default per-route connection limit and idle timeout (an hour: long gRPC streams may sit quiet). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+/** `host:port` as it is written back: an IPv6 host in brackets (`[::1]:8443`). */
+export function formatAddress(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
 export const DEFAULT_IDLE_TIMEOUT_S = 3600;
 
 /** A required string whose absence reads as what to write, not zod's "expected string, received undefined". */

@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit';
 import { readCaFiles } from './ca-files';
 import type { IdentityResolver } from './identity-resolver';
 import { Listener } from './listener';
-import type { RouteConfig } from './schema';
+import { formatAddress, type RouteConfig } from './schema';
 import { splice } from './splice';
 import { RouteStats } from './stats';
 import { openUpstream, type UpstreamContext, type UpstreamTarget } from './upstream';
@@ -21,7 +21,7 @@ export interface RouteDeps {
 
 /** The route's name: its `name`, else its listen address. */
 export function routeName(r: Pick<RouteConfig, 'name' | 'listen'>): string {
-  return r.name ?? `${r.listen.host}:${r.listen.port}`;
+  return r.name ?? formatAddress(r.listen);
 }
 
 /**
@@ -80,8 +80,8 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
       ...(config.servername ? { servername: config.servername } : {}),
       ...(config.alpn ? { alpn: config.alpn } : {}),
     };
-    this.stats.listen = `${config.listen.host}:${port}`;
-    this.stats.upstream = `${config.upstream.host}:${config.upstream.port}`;
+    this.stats.listen = formatAddress({ host: config.listen.host, port });
+    this.stats.upstream = formatAddress(config.upstream);
   }
 
   protected createServer(): Server {

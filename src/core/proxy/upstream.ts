@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit';
 import { createConnectionFor, type KeyportTlsSocket, type SessionCache } from '../tls';
 import type { IdentityResolver, UsedIdentity } from './identity-resolver';
 import type { RouteStats } from './stats';
+import { formatAddress } from './schema';
 
 /** Where one upstream session goes and as whom. */
 export interface UpstreamTarget {
@@ -66,7 +67,7 @@ export async function openUpstream(t: UpstreamTarget, ctx: UpstreamContext): Pro
         route: t.route,
         identity: used.id ?? t.identity,
         ...(used.serial ? { serial: used.serial } : {}),
-        upstream: `${t.host}:${t.port}`,
+        upstream: formatAddress(t),
         resumed,
         bytesUp: session.bytesUp,
         bytesDown: session.bytesDown,
