@@ -3,11 +3,13 @@
  * code, and nothing stored changes. Real backends: gnome-keyring (locked, stopped) and SoftHSM.
  */
 import { promises as fs } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBackend } from '../testbed/backend';
-import { createTestCa, type TestCa } from '../testbed/ca';
+import { createTestCa, type IssuedCert, type TestCa } from '../testbed/ca';
 import { runCli } from '../testbed/cli';
 import { startKeyring, type Keyring } from '../testbed/keyring';
 import { startSoftHsm, type SoftHsm } from '../testbed/softhsm';
@@ -24,6 +26,24 @@ function errorOf(stderr: string): { code: string; message: string } {
   const lines = stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0]!).error;
+}
+
+/** A TLS echo server on loopback; with `clientCa` it requires a client certificate issued under it. */
+async function startEcho(cert: IssuedCert, clientCa?: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const auth = clientCa ? { ca: await fs.readFile(clientCa), requestCert: true, rejectUnauthorized: true } : {};
+  const server = tls.createServer({ key: await fs.readFile(cert.keyFile), cert: cert.chainPem, ...auth }, (socket) => socket.pipe(socket));
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 const keyring = requireBackend('keyring');
@@ -155,6 +175,66 @@ describe.skipIf(keyring.missing || softhsm.missing)('faults through the CLI', ()
     expect(err.message).toContain('folder exists');
     // keygen checks before making a key, so no orphan key is left behind
     await expectFailure(['keygen', '--to', 'keychain', '--subject', 'CN=x', '--out', path.join(missingDir, 'x.csr')], 'KEYPORT_FILE_UNWRITABLE', 6);
+  });
+
+  describe('connect with a token identity logs in only when the server asks for a certificate (bug: it asked for the PIN before connecting)', () => {
+    let id: string;
+    let serverCert: IssuedCert;
+    const connect = (port: number, extraEnv: Record<string, string> = {}) =>
+      runCli([...p11(), 'connect', `127.0.0.1:${port}`, '--identity', id, '--ca', ca.rootFile, '--half-close'], {
+        dataDir,
+        env: { ...env(), ...extraEnv },
+        input: 'ping\n',
+      });
+
+    beforeAll(async () => {
+      const withPin = { KEYPORT_PIN: hsm.pin };
+      const key = await cli([...p11(), ...keygenArgs(), '--json'], withPin);
+      expect(key.code, key.stderr).toBe(0);
+      const { keyId, csr } = JSON.parse(key.stdout) as { keyId: string; csr: string };
+      const certFile = path.join(dataDir, 'token-client.pem');
+      await fs.writeFile(certFile, await ca.signCsr(csr, { eku: ['clientAuth'] }));
+      const attached = await cli([...p11(), 'attach', keyId, certFile, '--label', 'token-client', '--json'], withPin);
+      expect(attached.code, attached.stderr).toBe(0);
+      id = JSON.parse(attached.stdout).id;
+      serverCert = await ca.issueServer({ sans: ['IP:127.0.0.1'], ec: true });
+    });
+
+    it('a port nobody listens on: the connection error, no PIN asked', async () => {
+      const r = await connect(await closedPort());
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/ECONNREFUSED.*\[KEYPORT_TLS_CONNECT_FAILED\]$/m);
+    });
+
+    it('a server that asks for no certificate: connected without a PIN', async () => {
+      const echo = await startEcho(serverCert);
+      try {
+        const r = await connect(echo.port);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe('ping\n');
+        expect(r.stderr).toMatch(/client certificate not requested\n$/);
+      } finally {
+        await echo.stop();
+      }
+    });
+
+    it('a server that asks: KEYPORT_PIN_REQUIRED without a PIN, the certificate sent with one', async () => {
+      const echo = await startEcho(serverCert, ca.rootFile);
+      try {
+        const refused = await connect(echo.port);
+        expect(refused.code).toBe(4);
+        expect(refused.stdout).toBe('');
+        expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+        expect(refused.stderr).toMatch(/needs its PIN.*\[KEYPORT_PIN_REQUIRED\]$/m);
+        const r = await connect(echo.port, { KEYPORT_PIN: hsm.pin });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe('ping\n');
+        expect(r.stderr).toMatch(/client certificate sent \(token-client\)\n$/);
+      } finally {
+        await echo.stop();
+      }
+    });
   });
 
   it('usage errors exit 2 with one line', async () => {

@@ -3,11 +3,10 @@ import type { Command } from 'commander';
 import type { Keyport } from '../../core/app';
 import { readInputFile } from '../../core/input-file';
 import { withoutRoot } from '../../core/pki/chain';
-import { chooseIdentity, type IdentityCandidate } from '../../core/identities/select';
+import { chooseIdentity, identityCandidate, type IdentityCandidate } from '../../core/identities/select';
 import type { Signer } from '../../core/keystores/types';
-import { identityView } from '../../core/identities/view';
 import { parseHostPort } from '../../core/probe';
-import { coalescedPipe, connect, type ConnectOptions, type KeyportTlsSocket } from '../../core/tls';
+import { coalescedPipe, connect, type CertificateRequestDetails, type ConnectOptions, type KeyportTlsSocket } from '../../core/tls';
 import type { IdentityStatus } from '../../shared/identity';
 import { KeyportError } from '../../shared/errors';
 import { action } from '../action';
@@ -17,16 +16,10 @@ async function readCaFiles(files: string[]): Promise<Buffer[]> {
   return Promise.all(files.map((f) => readInputFile(f, 'CA file')));
 }
 
-async function identityFor(k: Keyport, id: string) {
-  const record = await k.record(id);
-  const { signer, chain } = await k.signerFor(record.id);
-  return { id: record.id, label: record.label, signer, chain: withoutRoot(chain) };
-}
-
-/** What `--identity auto` chooses from: the candidates, and how to load the chosen one's key. */
-interface IdentityPool {
-  candidates: IdentityCandidate[];
-  load(id: string): Promise<{ signer: Signer; chain: Buffer[] }>;
+/** The signer of identity `id` and its chain without the root, as the TLS client sends it. */
+async function loadIdentity(k: Keyport, id: string): Promise<{ signer: Signer; chain: Buffer[] }> {
+  const { signer, chain } = await k.signerFor(id);
+  return { signer, chain: withoutRoot(chain) };
 }
 
 const usable = (i: { status: IdentityStatus }): boolean => i.status === 'valid' || i.status === 'expiring';
@@ -35,17 +28,10 @@ const usable = (i: { status: IdentityStatus }): boolean => i.status === 'valid' 
  * `--identity auto`: every identity with its chain, to choose from once the server's CertificateRequest
  * says what it accepts (see chooseIdentity); only the chosen one's key is loaded.
  */
-async function identityPool(k: Keyport): Promise<IdentityPool> {
-  const candidates = (await k.records()).map((record) => {
-    const v = identityView(record);
-    return { id: v.id, label: v.label, status: v.status, keyAlgorithm: v.keyAlgorithm, chain: record.chain.map((c) => Buffer.from(c, 'base64')) };
-  });
+async function autoCandidates(k: Keyport): Promise<IdentityCandidate[]> {
+  const candidates = (await k.records()).map(identityCandidate);
   if (!candidates.some(usable)) throw new KeyportError('KEYPORT_NOT_FOUND', 'No valid identity to connect with: import or enroll one first (`keyport list` shows what there is).');
-  const load = async (id: string) => {
-    const { signer, chain } = await k.signerFor(id);
-    return { signer, chain: withoutRoot(chain) };
-  };
-  return { candidates, load };
+  return candidates;
 }
 
 /** `connect` (`test` lives in test.ts). */
@@ -80,19 +66,26 @@ export function registerTlsCommands(program: Command): void {
     );
 }
 
-/** connect()'s client-auth options for `--identity ID|auto`; `shown.label` names the identity used once known. */
-async function clientAuth(k: Keyport, identity: string, shown: { label?: string }): Promise<Pick<ConnectOptions, 'signer' | 'chain' | 'selectIdentity'>> {
-  if (identity !== 'auto') {
-    const { signer, chain, label } = await identityFor(k, identity);
-    shown.label = label;
-    return { signer, chain };
+/**
+ * connect()'s client-auth options for `--identity ID|auto`; `shown.label` names the identity used once
+ * known. The key is loaded only when the server asks for a certificate (a token logs in then), so an
+ * unreachable host or a server that asks for none never prompts for a PIN; an unknown id still fails
+ * before connecting.
+ */
+async function clientAuth(k: Keyport, identity: string, shown: { label?: string }): Promise<Pick<ConnectOptions, 'selectIdentity'>> {
+  let choose: (request: CertificateRequestDetails) => { id: string; label: string };
+  if (identity === 'auto') {
+    const candidates = await autoCandidates(k);
+    choose = (request) => chooseIdentity(request, candidates);
+  } else {
+    const record = await k.record(identity);
+    choose = () => record;
   }
-  const pool = await identityPool(k);
   return {
     selectIdentity: async (request) => {
-      const chosen = chooseIdentity(request, pool.candidates);
+      const chosen = choose(request);
       shown.label = chosen.label;
-      return { ...(await pool.load(chosen.id)), label: chosen.label };
+      return { ...(await loadIdentity(k, chosen.id)), label: chosen.label };
     },
   };
 }

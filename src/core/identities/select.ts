@@ -5,6 +5,8 @@ import { certFacts } from '../pki/chain';
 import type { CertificateRequestDetails } from '../tls/types';
 import { chooseClientScheme } from '../tls/signature-schemes';
 import { sameName } from './name-match';
+import type { IdentityRecord } from './schema';
+import { identityView } from './view';
 
 /** One identity that might answer a server's CertificateRequest. */
 export interface IdentityCandidate {
@@ -15,6 +17,12 @@ export interface IdentityCandidate {
   keyAlgorithm: string;
   /** DER, leaf first, possibly with the root. */
   chain: Buffer[];
+}
+
+/** A registry identity as a candidate. */
+export function identityCandidate(record: IdentityRecord): IdentityCandidate {
+  const v = identityView(record);
+  return { id: v.id, label: v.label, status: v.status, keyAlgorithm: v.keyAlgorithm, chain: record.chain.map((c) => Buffer.from(c, 'base64')) };
 }
 
 /** What the matcher reads of a request. */

@@ -1,7 +1,5 @@
 import type { Keyport } from '../app';
-import { chooseIdentity, type IdentityCandidate } from '../identities/select';
-import type { IdentityRecord } from '../identities/schema';
-import { identityView } from '../identities/view';
+import { chooseIdentity, identityCandidate, type IdentityCandidate } from '../identities/select';
 import type { Signer } from '../keystores/types';
 import { withoutRoot } from '../pki/chain';
 import { parseCertificate } from '../pki/certificate';
@@ -82,7 +80,7 @@ export class IdentityResolver {
 
   private autoCandidates(): Promise<IdentityCandidate[]> {
     if (!this.candidates) {
-      const pending = this.source.records().then((records) => records.map(candidate));
+      const pending = this.source.records().then((records) => records.map(identityCandidate));
       pending.catch(() => {
         if (this.candidates === pending) this.candidates = undefined;
       });
@@ -90,9 +88,4 @@ export class IdentityResolver {
     }
     return this.candidates;
   }
-}
-
-function candidate(record: IdentityRecord): IdentityCandidate {
-  const v = identityView(record);
-  return { id: v.id, label: v.label, status: v.status, keyAlgorithm: v.keyAlgorithm, chain: record.chain.map((c) => Buffer.from(c, 'base64')) };
 }
