@@ -105,6 +105,12 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(st.httpProxy.bytesDown).toBeGreaterThan(0);
   });
 
+  it("regression: the client's Host header went upstream; the upstream now sees the host of the URL the rule matched", async () => {
+    const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-H', 'Host: admin.other.example', `http://localhost:${whoami.port}/headers`]);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as Record<string, string>).host).toBe(`localhost:${whoami.port}`);
+  });
+
   it('refuses a host no rule names with 403 and one sentence, without connecting anywhere', async () => {
     const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-D', '-', 'http://example.com/x']);
     expect(r.stdout).toMatch(/^HTTP\/1\.1 403/);

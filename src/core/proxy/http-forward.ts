@@ -153,12 +153,14 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
       return refuse(res, 403, 'KEYPORT_PROXY_HOST_NOT_ROUTED', `Host ${host} matches no rule of this Keyport proxy; add a rule (host=PATTERN,identity=ID) to reach it.`);
     }
     const port = url.port ? Number(url.port) : (rule.port ?? 443);
-    this.forward(req, res, rule, host, port, `${url.pathname}${url.search}`);
+    this.forward(req, res, rule, url, host, port);
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, rule: LoadedRule, host: string, port: number, path: string): void {
-    const headers = endToEnd(req.headers);
-    const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path, headers });
+  private forward(req: IncomingMessage, res: ServerResponse, rule: LoadedRule, url: URL, host: string, port: number): void {
+    // Host comes from the URL the rule matched, never from the client's Host header (RFC 9112 §3.2.2):
+    // else a client could send the rule's identity to another virtual host of the same server.
+    const headers = { ...endToEnd(req.headers), host: url.host };
+    const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path: `${url.pathname}${url.search}`, headers });
     up.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.headers));
       answer.pipe(res);
