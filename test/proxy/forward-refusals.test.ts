@@ -174,7 +174,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect((await fs.stat(path.join(data.path, 'audit.log'))).mode & 0o777).toBe(0o600);
   });
 
-  it('refuses a non-loopback listener, a used port and an unknown identity in one sentence, exit non-zero', async () => {
+  it('refuses a non-loopback listener and a used port in one sentence, exit non-zero, and an empty command line', async () => {
     const route = (listen: string) => `${listen}=127.0.0.1:${nginx.port},identity=${id}`;
     const wide = await cli(['proxy', '--route', route(`0.0.0.0:${await freePort()}`)]);
     expect(wide.code).not.toBe(0);
@@ -183,11 +183,22 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     const busy = await cli(['proxy', '--route', route(`127.0.0.1:${routePort}`)]);
     expect(busy.code).toBe(5);
     expect(busy.stderr.trim()).toBe(`keyport: Cannot listen on 127.0.0.1:${routePort} for route 127.0.0.1:${routePort}: the port is already in use; stop what uses it or pick another port. [KEYPORT_PROXY_PORT_IN_USE]`);
-    const typo = await cli(['proxy', '--route', `127.0.0.1:${await freePort()}=127.0.0.1:${nginx.port},identity=no-such-identity`]);
-    expect(typo.code).toBe(3);
-    expect(typo.stderr.trim()).toBe('keyport: No identity "no-such-identity"; `keyport list` shows what there is. [KEYPORT_NOT_FOUND]');
     const nothing = await cli(['proxy']);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/Nothing to proxy/);
+  });
+
+  it('regression: an unknown identity or unreadable CA file did not say which route or rule named it', async () => {
+    const port = await freePort();
+    const typo = await cli(['proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=no-such-identity`]);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr.trim()).toBe(`keyport: route 127.0.0.1:${port}: No identity "no-such-identity"; \`keyport list\` shows what there is. [KEYPORT_NOT_FOUND]`);
+    const rule = await cli(['proxy', '--http-proxy', `127.0.0.1:${port}`, '--http-rule', 'host=*.svc.example,identity=no-such-identity']);
+    expect(rule.code).toBe(3);
+    expect(rule.stderr.trim()).toMatch(/^keyport: the HTTP proxy's rule host=\*\.svc\.example: No identity "no-such-identity";/);
+    const ca = await cli(['proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=${id},ca=/no/such/ca.pem`]);
+    expect(ca.code).toBe(6);
+    expect(ca.stderr.trim().split('\n')).toHaveLength(1);
+    expect(ca.stderr).toMatch(new RegExp(`^keyport: route 127\\.0\\.0\\.1:${port}: Cannot read CA file /no/such/ca\\.pem: .*\\[KEYPORT_FILE_UNREADABLE\\]$`, 'm'));
   });
 });

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { KeyportError } from '../../shared/errors';
+import { KeyportError, toKeyportError } from '../../shared/errors';
 
 /** `routes[0].upstream` from a zod issue path. */
 export function fieldName(path: readonly PropertyKey[]): string {
@@ -15,4 +15,10 @@ export function configError(source: string, issue: z.core.$ZodIssue, lineOf?: (p
   const line = lineOf?.(issue.path);
   const where = [source, line ? `line ${line}` : '', field ? `field "${field}"` : ''].filter(Boolean).join(', ');
   return new KeyportError('KEYPORT_PROXY_CONFIG_INVALID', `Invalid proxy configuration (${where}): ${issue.message}; fix it and try again.`);
+}
+
+/** `e` with the route or rule it came from in front ("route web: Cannot read CA file ..."), same code. */
+export function inSetting(what: string, e: unknown): KeyportError {
+  const err = toKeyportError(e);
+  return new KeyportError(err.code, `${what}: ${err.message}`, { cause: e });
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import { inSetting } from './config-errors';
 import { checkLoopback, listen, stageListener, type ListenAddress, type StagedChange } from './listen';
 
 /**
@@ -33,7 +34,7 @@ export abstract class Listener<C extends { listen: ListenAddress }, Prepared, S 
 
   /** Prepares `config` for connections accepted from now on: commit() applies it, abort() drops it. */
   async stage(config: C): Promise<StagedChange> {
-    const prepared = await this.prepare(config);
+    const prepared = await this.prepared(config);
     return stageListener({
       current: { server: this.server, listen: this.config.listen, port: this.boundPort },
       next: config.listen,
@@ -51,8 +52,17 @@ export abstract class Listener<C extends { listen: ListenAddress }, Prepared, S 
   protected async bind(config: C): Promise<void> {
     const what = this.describe(config);
     checkLoopback(config.listen, this.allowNonLoopback, what);
-    const prepared = await this.prepare(config);
+    const prepared = await this.prepared(config);
     this.take(config, prepared, await listen(this.server, config.listen, what));
+  }
+
+  /** prepare(), its failure naming this listener (a CA file of which route). */
+  private async prepared(config: C): Promise<Prepared> {
+    try {
+      return await this.prepare(config);
+    } catch (e) {
+      throw inSetting(this.describe(config), e);
+    }
   }
 
   private take(config: C, prepared: Prepared, port: number): void {

@@ -2,6 +2,7 @@ import { watchRegistry } from '../identities/watch';
 import { watchFile } from '../watch-file';
 import { AuditLog } from '../audit';
 import { toKeyportError } from '../../shared/errors';
+import { inSetting } from './config-errors';
 import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
 import { IdentityResolver, type IdentitySource } from './identity-resolver';
@@ -168,11 +169,15 @@ export class ProxyService {
     this.caWatches.clear();
   }
 
-  /** Every named identity must exist (a typo fails at start or refuses the reload, not each connection). */
+  /** Every named identity must exist (a typo fails at start or refuses the reload, not each connection), naming its route or rule. */
   private async checkIdentities(config: ProxyConfig): Promise<void> {
-    const named = new Set([...config.routes.map((r) => r.identity), ...(config.httpProxy?.rules ?? []).map((r) => r.identity)]);
-    named.delete('auto');
-    for (const query of named) await this.opts.keyport.record(query);
+    const named = [
+      ...config.routes.map((r) => ({ what: `route ${routeName(r)}`, identity: r.identity })),
+      ...(config.httpProxy?.rules ?? []).map((r) => ({ what: `the HTTP proxy's rule host=${r.host}`, identity: r.identity })),
+    ];
+    for (const { what, identity } of named) {
+      if (identity !== 'auto') await this.opts.keyport.record(identity).catch((e: unknown) => Promise.reject(inSetting(what, e)));
+    }
   }
 
   /**
