@@ -115,4 +115,22 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
       await daemon.stop();
     }
   });
+
+  it('regression: a daemon started with no saved routes never ran the ones saved while it ran', async () => {
+    for (const r of await loadSavedRoutes(data.path).then((c) => c.routes)) expect((await routes(['remove', r.name!])).code).toBe(0);
+    const daemon = await startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', data.path, '--pkcs11-module', hsm.module, 'daemon', '--tick', '1'], {
+      name: 'keyport daemon',
+      env: { ...hsm.env, KEYPORT_PIN: hsm.pin, NO_COLOR: '1' },
+      ready: { line: /started pid=/ },
+      timeoutMs: 30_000,
+    });
+    try {
+      const port = await freePort();
+      expect((await routes(['add', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost,name=later`])).code).toBe(0);
+      await waitUntil(() => /proxy-listening route="later"/.test(daemon.output()), { what: 'the route saved later', timeoutMs: 5000 });
+      expect(JSON.parse((await get(port, '/whoami')).body.toString())).toMatchObject({ cn: 'daemon-alice' });
+    } finally {
+      await daemon.stop();
+    }
+  });
 });

@@ -14,7 +14,7 @@ import { keychainBackend, type Backend } from '../identity/backends';
 import { curl } from '../proxy/helpers';
 import { requireBackend } from '../testbed/backend';
 import { runCli } from '../testbed/cli';
-import { freePort, tempDir, type TempDir } from '../testbed/proc';
+import { freePort, tempDir, waitUntil, type TempDir } from '../testbed/proc';
 import { STEP_CA_HINT, STEP_CA_PROBE } from '../testbed/step-ca';
 import { NGINX_WHOAMI_PATH, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
 import { startServe, type ServeProcess } from './serve-process';
@@ -112,6 +112,19 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     expect(await serve.call('routes.remove', { name: 'web' })).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND' } });
     expect(await readdir(path.join(data.path, 'route-ca')), 'its CA file went with it').toEqual([]);
     await serve.call('routes.stop');
+  });
+
+  it('regression: started with no saved routes, the app never ran a route saved later by `keyport routes add`', async () => {
+    expect(await serve.call('routes.start')).toMatchObject({ ok: true, value: { running: false, routes: [] } });
+    const port = await freePort();
+    const added = await runCli(['routes', 'add', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=${id},ca=${bed.ca.rootFile},servername=localhost,name=cli`], { dataDir: data.path });
+    expect(added.code, added.stderr).toBe(0);
+    await waitUntil(async () => ((await serve.call('routes.list')).value as { running: boolean }).running, { what: 'the routes to start', timeoutMs: 5000 });
+    const r = await curl([`http://127.0.0.1:${port}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ subject: 'CN=app.example' });
+    await serve.call('routes.stop');
+    expect(await serve.call('routes.remove', { name: 'cli' })).toMatchObject({ ok: true, value: { routes: [] } });
   });
 
   it('shows the schedule and renews now against step-ca: a new serial, the old one in the history', async () => {

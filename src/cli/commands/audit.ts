@@ -47,6 +47,7 @@ export function registerAuditCommands(program: Command): void {
   const routes = program.command('routes').description('the proxy routes saved in the data dir, which `keyport daemon` and the desktop app run');
   routes
     .command('add')
+    .description('save a route (a running daemon or app takes it within a second)')
     .argument('<route>', 'LISTEN=HOST:PORT,identity=ID[,ca=FILE][,servername=N][,alpn=h2][,limit=N][,idle=SECONDS][,name=N]')
     .option('--json', 'print JSON')
     .action(
@@ -58,6 +59,7 @@ export function registerAuditCommands(program: Command): void {
     );
   routes
     .command('list')
+    .description('the saved routes')
     .option('--json', 'print JSON')
     .action(
       dataDirAction<{ json?: boolean }>(async (_args, o, dataDir) => {
@@ -70,6 +72,7 @@ export function registerAuditCommands(program: Command): void {
     );
   routes
     .command('remove')
+    .description('forget a saved route (a running daemon or app stops it)')
     .argument('<name>', 'the route name or its listen address')
     .action(dataDirAction(async ([name], _o, dataDir) => removeSavedRoute(dataDir, name!)));
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { KeyportError } from '../../shared/errors';
 import type { Keyport } from '../../core/app';
 import { RenewalScheduler, type SchedulerEvent } from '../../core/enroll/scheduler';
-import { startConfiguredProxy, PinVault, type ProxyEvent } from '../../core/proxy';
+import { runSavedRoutes, PinVault, type ProxyEvent } from '../../core/proxy';
 import { withKeyport, type GlobalOptions } from '../context';
 import { defaultDataDir } from '../data-dir';
 import { fail } from '../output';
@@ -14,10 +14,9 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** The routes saved in the data dir (`keyport routes`), hot-reloaded as `keyport proxy --config` is. */
-async function startProxyRoutes(keyport: Keyport, dataDir: string, vault: PinVault, log: (line: string) => void): Promise<Running | undefined> {
-  const proxy = await startConfiguredProxy(keyport, dataDir, { onEvent: (e) => log(`proxy-${eventLine(e)}`), onConnection: () => vault.touch() });
-  return proxy && { stop: () => proxy.close() };
+/** The routes saved in the data dir (`keyport routes`), hot-reloaded as `keyport proxy --config` is, and started once the first is saved. */
+function startProxyRoutes(keyport: Keyport, dataDir: string, vault: PinVault, log: (line: string) => void): Promise<Running> {
+  return runSavedRoutes(keyport, dataDir, { onEvent: (e) => log(`proxy-${eventLine(e)}`), onConnection: () => vault.touch() });
 }
 
 /** `keyport daemon`: the renewal scheduler and the proxy routes, headless, one log line per event. */
@@ -77,7 +76,7 @@ async function runDaemon(k: Keyport, dataDir: string, vault: PinVault, o: { tick
   });
   log('stopping');
   await scheduler.stop();
-  await routes?.stop();
+  await routes.stop();
   vault.stopTimer();
   log('stopped');
 }

@@ -29,8 +29,9 @@ export class RoutesController {
     private readonly dataDir: string,
     private readonly events: EventHub,
   ) {
-    // `keyport routes add|remove` in another process; a running proxy reloads the file itself.
-    this.stops.push(watchFile(savedRoutesFile(dataDir), () => this.changed()));
+    // `keyport routes add|remove` in another process: a running proxy reloads the file itself; routes
+    // wanted but not running (none were saved) start once the file has some.
+    this.stops.push(watchFile(savedRoutesFile(dataDir), () => void this.serial(() => this.onFileChanged())));
     const timer = setInterval(() => this.pushStats(), PROXY_STATS_MS);
     timer.unref();
     this.stops.push(() => clearInterval(timer));
@@ -137,6 +138,11 @@ export class RoutesController {
       await this.apply();
       throw e;
     }
+  }
+
+  private async onFileChanged(): Promise<void> {
+    if (this.wanted && !this.proxy) await this.apply();
+    else this.changed();
   }
 
   private async apply(strict = false): Promise<void> {

@@ -2,8 +2,6 @@
  * The local proxy: plain TCP (or HTTP) on loopback, mTLS upstream with a Keyport identity whose key
  * never leaves its store. One entry point for the CLI, `keyport daemon` and the desktop app.
  */
-import type { Keyport } from '../app';
-import { loadSavedRoutes, savedRoutesFile } from './saved-routes';
 import { ProxyService, type ProxyOptions } from './service';
 
 export { ProxyService, type ProxyEvent, type ProxyOptions } from './service';
@@ -12,6 +10,7 @@ export { parseRouteFlag, parseHttpRuleFlag, parseHttpProxyFlags } from './flags'
 export { formatAddress, ProxyConfigSchema, type ProxyConfig, type ProxyConfigInput, type RouteConfig, type HttpRule } from './schema';
 export { PinVault, type PinVaultOptions, type TokenRef } from './pin-vault';
 export { fetchProxyStatus, runningProxies } from './state-file';
+export { runSavedRoutes, startConfiguredProxy, type SavedRoutesRunner } from './saved-runner';
 export { addSavedRoute, replaceSavedRoute, removeSavedRoute, loadSavedRoutes, savedRoutesFile } from './saved-routes';
 export type { ProxyStatus } from './status-server';
 export type { RouteStatsView } from './stats';
@@ -19,19 +18,4 @@ export type { RouteStatsView } from './stats';
 /** Starts a proxy; see ProxyService. */
 export function startProxy(opts: ProxyOptions): Promise<ProxyService> {
   return ProxyService.start(opts);
-}
-
-/**
- * Runs the routes saved in the data dir (`proxy.yaml`, managed by `keyport routes`), as
- * `keyport daemon` and the desktop app do; the file is watched and reloaded on change.
- * Resolves undefined when nothing is saved.
- */
-export async function startConfiguredProxy(
-  keyport: Keyport,
-  dataDir: string,
-  opts: Pick<ProxyOptions, 'onEvent' | 'onConnection' | 'audit'> = {},
-): Promise<ProxyService | undefined> {
-  const config = await loadSavedRoutes(dataDir);
-  if (config.routes.length === 0 && !config.httpProxy) return undefined;
-  return ProxyService.start({ keyport, dataDir, config, configFile: savedRoutesFile(dataDir), ...opts });
 }
