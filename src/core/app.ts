@@ -60,6 +60,11 @@ export class Keyport {
     this.enrollment.delegate('acme', (id, rekey) => this.acme.renew(id, { rekey }));
   }
 
+  /** Where all state lives. */
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
   get modules(): string[] {
     return this.options.pkcs11Modules ?? [];
   }

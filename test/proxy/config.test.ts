@@ -4,8 +4,7 @@ import { parseProxyConfig } from '../../src/core/proxy/config-file';
 import { parseHttpProxyFlags, parseHttpRuleFlag, parseRouteFlag } from '../../src/core/proxy/flags';
 import { hostMatches } from '../../src/core/proxy/host-glob';
 import { checkLoopback, isLoopback } from '../../src/core/proxy/listen';
-import { formatAddress } from '../../src/core/proxy/schema';
-import { routeName } from '../../src/core/proxy/tcp-route';
+import { formatAddress, routeName } from '../../src/core/proxy/schema';
 import { RouteStats } from '../../src/core/proxy/stats';
 import { KeyportError } from '../../src/shared/errors';
 

@@ -179,7 +179,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     const wide = await cli(['proxy', '--route', route(`0.0.0.0:${await freePort()}`)]);
     expect(wide.code).not.toBe(0);
     expect(wide.stderr.trim().split('\n')).toHaveLength(1);
-    expect(wide.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0:\d+ for route .*: Keyport listens on loopback only .* pass --allow-non-loopback if you really mean it\. \[KEYPORT_PROXY_NON_LOOPBACK\]/);
+    expect(wide.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0:\d+ for route .*: Keyport listens on loopback only .* pass --allow-non-loopback \(in a config file or proxy\.yaml: allowNonLoopback: true\) if you really mean it\. \[KEYPORT_PROXY_NON_LOOPBACK\]/);
     const busy = await cli(['proxy', '--route', route(`127.0.0.1:${routePort}`)]);
     expect(busy.code).toBe(5);
     expect(busy.stderr.trim()).toBe(`keyport: Cannot listen on 127.0.0.1:${routePort} for route 127.0.0.1:${routePort}: the port is already in use; stop what uses it or pick another port. [KEYPORT_PROXY_PORT_IN_USE]`);

@@ -4,7 +4,7 @@
  * with a SoftHSM identity, it serves the saved route and picks up a route added, or moved to another
  * port, while it runs; `keyport daemon` serves the same saved route as a process and stops cleanly on SIGTERM.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyport } from '../../src/core/app';
@@ -60,11 +60,11 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     const port = await freePort();
     const added = await routes(['add', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost,name=api`, '--json']);
     expect(added.stderr).toBe('');
-    const dup = await routes(['add', `127.0.0.1:${port}=127.0.0.1:1,identity=x,name=api`]);
+    const dup = await routes(['add', `127.0.0.1:${port}=127.0.0.1:1,identity=${id},name=api`]);
     expect(dup.code).toBe(7);
     expect(dup.stderr).toMatch(/A saved route is already named api; remove it first \(keyport routes remove api\) or pick another name/);
     // Regression: a second name on a used port was refused in the new route's name ("already uses other").
-    const samePort = await routes(['add', `127.0.0.1:${port}=127.0.0.1:1,identity=x,name=other`]);
+    const samePort = await routes(['add', `127.0.0.1:${port}=127.0.0.1:1,identity=${id},name=other`]);
     expect(samePort.code).toBe(7);
     expect(samePort.stderr).toMatch(new RegExp(`Saved route api already listens on 127\\.0\\.0\\.1:${port}; remove it first \\(keyport routes remove api\\) or pick another port`));
     const listed = JSON.parse((await routes(['list', '--json'])).stdout) as Array<{ name: string; listen: { port: number } }>;
@@ -72,6 +72,21 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     const gone = await routes(['remove', 'nope']);
     expect(gone.code).toBe(3);
     expect(gone.stderr).toMatch(/No saved route is named nope/);
+  });
+
+  it('regression: keyport routes add saved a route the proxy refuses at start (so the daemon ran none); now refused first', async () => {
+    const before = await readFile(path.join(data.path, 'proxy.yaml'), 'utf8');
+    const spec = (listen: string, extra: string) => `${listen}=127.0.0.1:${whoami.port},${extra},name=bad`;
+    const typo = await routes(['add', spec(`127.0.0.1:${await freePort()}`, 'identity=no-such-identity')]);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr).toMatch(/^keyport: route bad: No identity "no-such-identity";.*\[KEYPORT_NOT_FOUND\]\n$/);
+    const wide = await routes(['add', spec('0.0.0.0:9443', `identity=${id}`)]);
+    expect(wide.code).toBe(7);
+    expect(wide.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0:9443 for route bad: .*allowNonLoopback: true.*\[KEYPORT_PROXY_NON_LOOPBACK\]/);
+    const ca = await routes(['add', spec(`127.0.0.1:${await freePort()}`, `identity=${id},ca=/no/such/ca.pem`)]);
+    expect(ca.code).toBe(6);
+    expect(ca.stderr).toMatch(/^keyport: route bad: Cannot read CA file \/no\/such\/ca\.pem: .*\[KEYPORT_FILE_UNREADABLE\]\n$/);
+    expect(await readFile(path.join(data.path, 'proxy.yaml'), 'utf8')).toBe(before);
   });
 
   it('startConfiguredProxy serves the saved routes and picks up a route added or moved while it runs', async () => {

@@ -89,6 +89,9 @@ describe.skipIf(missing)('routes, renewal and audit over keyport serve', () => {
     const notCa = await serve.call('routes.add', { route: { ...base, listen: '127.0.0.1:0', ca: [{ name: 'junk.pem', dataBase64: 'aGVsbG8=' }] } });
     expect(notCa.ok).toBe(false);
     expect(notCa.error?.message).toMatch(/junk\.pem/);
+    // Regression: while stopped, a route naming no identity was saved, and the next start then failed for every route.
+    const unknown = await serve.call('routes.add', { route: { ...base, identity: 'no-such-identity', listen: '127.0.0.1:0' } });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'KEYPORT_NOT_FOUND', message: expect.stringMatching(/^route bad: No identity "no-such-identity"/) } });
     // Running, a route whose port is taken does not listen, so it is not kept either.
     await serve.call('routes.start');
     const taken = await serve.call('routes.add', { route: { ...base, listen: `127.0.0.1:${serve.port}` } });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseSince, readAudit, type AuditEntry } from '../../core/audit';
-import { addSavedRoute, formatAddress, loadSavedRoutes, parseRouteFlag, removeSavedRoute } from '../../core/proxy';
+import { addSavedRoute, checkRoute, formatAddress, loadSavedRoutes, parseRouteFlag, removeSavedRoute } from '../../core/proxy';
+import { action } from '../action';
 import type { GlobalOptions } from '../context';
 import { defaultDataDir } from '../data-dir';
 import { fail, print, table } from '../output';
@@ -51,9 +52,10 @@ export function registerAuditCommands(program: Command): void {
     .argument('<route>', 'LISTEN=HOST:PORT,identity=ID[,ca=FILE][,servername=N][,alpn=h2][,limit=N][,idle=SECONDS][,name=N]')
     .option('--json', 'print JSON')
     .action(
-      dataDirAction<{ json?: boolean }>(async ([spec], o, dataDir) => {
+      action<{ json?: boolean }>(async ([spec], o, k) => {
         const route = parseRouteFlag(spec!);
-        await addSavedRoute(dataDir, route);
+        await checkRoute(k.dataDir, route, k);
+        await addSavedRoute(k.dataDir, route);
         print({ added: route.name ?? formatAddress(route.listen) }, o.json === true, () => `Saved route ${spec}\n`);
       }),
     );

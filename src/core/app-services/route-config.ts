@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { RouteInput, RouteStats, RouteView } from '../../shared/app-views';
 import { writeFileAtomic } from '../identities/atomic-file';
 import { encodePem, readCertificates } from '../pki/pem';
-import type { RouteConfig } from '../proxy';
+import { formatAddress, routeName, type RouteConfig } from '../proxy';
 import { RouteSchema } from '../proxy/schema';
 import { checkLoopback } from '../proxy/listen';
 import { configError } from '../proxy/config-errors';
@@ -56,9 +56,9 @@ export async function removeRouteCaFiles(dataDir: string, route: RouteConfig): P
 /** A saved route as the page shows it, with its live counters when running. */
 export function routeView(route: RouteConfig, stats?: RouteStats): RouteView {
   return {
-    name: route.name ?? address(route.listen),
-    listen: address(route.listen),
-    upstream: address(route.upstream),
+    name: routeName(route),
+    listen: formatAddress(route.listen),
+    upstream: formatAddress(route.upstream),
     identity: route.identity,
     ca: route.ca ?? [],
     ...(route.servername !== undefined ? { servername: route.servername } : {}),
@@ -67,13 +67,4 @@ export function routeView(route: RouteConfig, stats?: RouteStats): RouteView {
     idleTimeout: route.idleTimeout,
     ...(stats ? { stats } : {}),
   };
-}
-
-/** The name `keyport routes` and the page use for a route: its name, or its listen address. */
-export function routeName(route: RouteConfig): string {
-  return route.name ?? address(route.listen);
-}
-
-function address(a: { host: string; port: number }): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

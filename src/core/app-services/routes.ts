@@ -7,9 +7,9 @@ import type { ProxyOverview, ProxyStatsEvent, RouteInput } from '../../shared/ap
 import { KeyportError, toKeyportError, type ErrorCode } from '../../shared/errors';
 import type { EventHub } from '../../shared/events';
 import type { Keyport } from '../app';
-import { addSavedRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
+import { addSavedRoute, checkRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, routeName, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
 import { watchFile } from '../watch-file';
-import { removeRouteCaFiles, routeConfig, routeName, routeView } from './route-config';
+import { removeRouteCaFiles, routeConfig, routeView } from './route-config';
 
 /** How often the counters are looked at while someone listens to `proxy.stats`. */
 export const PROXY_STATS_MS = 1000;
@@ -61,6 +61,7 @@ export class RoutesController {
     return this.serial(async () => {
       const route = await routeConfig(this.dataDir, input);
       try {
+        await checkRoute(this.dataDir, route, this.keyport);
         await addSavedRoute(this.dataDir, route);
         await this.applyOrUndo(() => removeSavedRoute(this.dataDir, input.name));
       } catch (e) {
@@ -80,6 +81,7 @@ export class RoutesController {
       const old = await this.saved(name);
       const route = await routeConfig(this.dataDir, input);
       try {
+        await checkRoute(this.dataDir, route, this.keyport);
         await replaceSavedRoute(this.dataDir, name, route);
         await this.applyOrUndo(() => replaceSavedRoute(this.dataDir, input.name, old));
       } catch (e) {

@@ -4,9 +4,20 @@ import type { Signer } from '../keystores/types';
 import { withoutRoot } from '../pki/chain';
 import { parseCertificate } from '../pki/certificate';
 import type { ConnectOptions } from '../tls';
+import { inSetting } from './config-errors';
 
 /** What the proxy needs of Keyport: identity records and their signers. */
 export type IdentitySource = Pick<Keyport, 'record' | 'records' | 'signerFor'>;
+
+/** Fails unless `query` names an identity (`auto` always does); the error starts with `what` ("route web"). */
+export async function requireIdentity(source: Pick<IdentitySource, 'record'>, query: string, what: string): Promise<void> {
+  if (query === 'auto') return;
+  try {
+    await source.record(query);
+  } catch (e) {
+    throw inSetting(what, e);
+  }
+}
 
 /** An identity ready to sign, with what the audit log names it by. */
 export interface ResolvedIdentity {

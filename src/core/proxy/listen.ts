@@ -21,7 +21,7 @@ export function checkLoopback(addr: ListenAddress, allowNonLoopback: boolean, wh
   if (allowNonLoopback || isLoopback(addr.host)) return;
   throw new KeyportError(
     'KEYPORT_PROXY_NON_LOOPBACK',
-    `Refusing to listen on ${formatAddress(addr)} for ${what}: Keyport listens on loopback only (127.0.0.0/8 or ::1), so other machines cannot use your identities; pass --allow-non-loopback if you really mean it.`,
+    `Refusing to listen on ${formatAddress(addr)} for ${what}: Keyport listens on loopback only (127.0.0.0/8 or ::1), so other machines cannot use your identities; pass --allow-non-loopback (in a config file or proxy.yaml: allowNonLoopback: true) if you really mean it.`,
   );
 }
 

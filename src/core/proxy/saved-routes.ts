@@ -4,7 +4,11 @@ import { stringify } from 'yaml';
 import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from '../identities/atomic-file';
 import { loadProxyConfigFile } from './config-file';
-import { formatAddress, type ProxyConfig, type RouteConfig } from './schema';
+import { readCaFiles } from './ca-files';
+import { inSetting } from './config-errors';
+import { requireIdentity, type IdentitySource } from './identity-resolver';
+import { checkLoopback } from './listen';
+import { formatAddress, routeName, type ProxyConfig, type RouteConfig } from './schema';
 
 /** The routes `keyport daemon` and the desktop app run: `proxy.yaml` in the data dir (the --config format). */
 export const SAVED_ROUTES_FILE = 'proxy.yaml';
@@ -19,6 +23,18 @@ export async function loadSavedRoutes(dataDir: string): Promise<ProxyConfig> {
   const file = savedRoutesFile(dataDir);
   const exists = await fs.stat(file).then(() => true, () => false);
   return exists ? loadProxyConfigFile(file) : { routes: [], allowNonLoopback: false };
+}
+
+/**
+ * Refuses, before it is saved, a route the proxy would refuse at start (which would keep `keyport
+ * daemon` and the app from running any route): a listen address off loopback (unless the saved file
+ * allows it), an identity that does not exist, a CA file that cannot be read.
+ */
+export async function checkRoute(dataDir: string, route: RouteConfig, identities: Pick<IdentitySource, 'record'>): Promise<void> {
+  const what = `route ${routeName(route)}`;
+  checkLoopback(route.listen, (await loadSavedRoutes(dataDir)).allowNonLoopback, what);
+  await requireIdentity(identities, route.identity, what);
+  await readCaFiles(route.ca).catch((e: unknown) => Promise.reject(inSetting(what, e)));
 }
 
 /** Adds a route (refused when its name or listen address is taken). */
@@ -49,26 +65,22 @@ export async function removeSavedRoute(dataDir: string, name: string): Promise<v
 }
 
 function isNamed(r: RouteConfig, name: string): boolean {
-  return nameOf(r) === name || formatAddress(r.listen) === name;
+  return routeName(r) === name || formatAddress(r.listen) === name;
 }
 
 /** Refuses `route` when a saved one has its name or its listen address, naming that one. */
 function refuseTaken(routes: RouteConfig[], route: RouteConfig): void {
-  const name = nameOf(route);
+  const name = routeName(route);
   const listen = formatAddress(route.listen);
-  const named = routes.find((r) => nameOf(r) === name);
+  const named = routes.find((r) => routeName(r) === name);
   if (named) {
     throw new KeyportError('KEYPORT_ALREADY_EXISTS', `A saved route is already named ${name}; remove it first (keyport routes remove ${name}) or pick another name.`);
   }
   const listening = routes.find((r) => formatAddress(r.listen) === listen);
   if (listening) {
-    const other = nameOf(listening);
+    const other = routeName(listening);
     throw new KeyportError('KEYPORT_ALREADY_EXISTS', `Saved route ${other} already listens on ${listen}; remove it first (keyport routes remove ${other}) or pick another port.`);
   }
-}
-
-function nameOf(r: RouteConfig): string {
-  return r.name ?? formatAddress(r.listen);
 }
 
 function notFound(name: string): KeyportError {

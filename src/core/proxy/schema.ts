@@ -8,6 +8,12 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
 export function formatAddress(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
+
+/** A route's name: its `name`, else its listen address (as `keyport routes` and the app show it). */
+export function routeName(r: Pick<RouteConfig, 'name' | 'listen'>): string {
+  return r.name ?? formatAddress(r.listen);
+}
+
 export const DEFAULT_IDLE_TIMEOUT_S = 3600;
 
 /** A required string whose absence reads as what to write, not zod's "expected string, received undefined". */

@@ -2,16 +2,15 @@ import { watchRegistry } from '../identities/watch';
 import { watchFile } from '../watch-file';
 import { AuditLog } from '../audit';
 import { toKeyportError } from '../../shared/errors';
-import { inSetting } from './config-errors';
 import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
-import { IdentityResolver, type IdentitySource } from './identity-resolver';
+import { IdentityResolver, requireIdentity, type IdentitySource } from './identity-resolver';
 import { addressKeys, sameAddress, type ListenAddress, type StagedChange } from './listen';
 import { orderMoves } from './move-order';
-import type { HttpProxyConfig, ProxyConfig, RouteConfig } from './schema';
+import { routeName, type HttpProxyConfig, type ProxyConfig, type RouteConfig } from './schema';
 import { writeProxyState } from './state-file';
 import { startStatusServer, type ProxyStatus, type StatusServer } from './status-server';
-import { routeName, TcpRoute, type RouteDeps } from './tcp-route';
+import { TcpRoute, type RouteDeps } from './tcp-route';
 
 /** Something the proxy tells its host (the CLI prints these, the app shows them). */
 export type ProxyEvent =
@@ -175,9 +174,7 @@ export class ProxyService {
       ...config.routes.map((r) => ({ what: `route ${routeName(r)}`, identity: r.identity })),
       ...(config.httpProxy?.rules ?? []).map((r) => ({ what: `the HTTP proxy's rule host=${r.host}`, identity: r.identity })),
     ];
-    for (const { what, identity } of named) {
-      if (identity !== 'auto') await this.opts.keyport.record(identity).catch((e: unknown) => Promise.reject(inSetting(what, e)));
-    }
+    for (const { what, identity } of named) await requireIdentity(this.opts.keyport, identity, what);
   }
 
   /**

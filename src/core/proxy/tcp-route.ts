@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit';
 import { readCaFiles } from './ca-files';
 import type { IdentityResolver } from './identity-resolver';
 import { Listener } from './listener';
-import { formatAddress, type RouteConfig } from './schema';
+import { formatAddress, routeName, type RouteConfig } from './schema';
 import { splice } from './splice';
 import { RouteStats } from './stats';
 import { openUpstream, type UpstreamContext, type UpstreamTarget } from './upstream';
@@ -17,11 +17,6 @@ export interface RouteDeps {
   /** Called as each connection starts. */
   onConnection?: () => void;
   onFailure?: UpstreamContext['onFailure'];
-}
-
-/** The route's name: its `name`, else its listen address. */
-export function routeName(r: Pick<RouteConfig, 'name' | 'listen'>): string {
-  return r.name ?? formatAddress(r.listen);
 }
 
 /**
