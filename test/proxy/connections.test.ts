@@ -99,19 +99,21 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
     await waitUntil(async () => ((await routeStatus(proxy, 'idle')).errors as Record<string, number>).KEYPORT_PROXY_IDLE_TIMEOUT === 1, { what: 'idle timeout counted', timeoutMs: 3000 });
   });
 
-  it('connection limit: the third concurrent connection is closed at once, the first two work', async () => {
+  it('connection limit: a third concurrent connection is closed at once (said once), the first two work', async () => {
     const a = await open(limitPort);
     const b = await open(limitPort);
     await waitUntil(async () => (await routeStatus(proxy, 'limit')).active === 2, { what: 'two active', timeoutMs: 3000 });
-    const c = await open(limitPort);
-    const third = await drain(c);
-    expect(third.data.length).toBe(0);
+    for (let i = 0; i < 2; i++) expect((await drain(await open(limitPort))).data.length).toBe(0);
     for (const s of [a, b]) {
       const answer = drain(s);
       s.end('still here');
       expect((await answer).data.toString()).toBe('still here');
     }
-    expect((await routeStatus(proxy, 'limit')).errors).toMatchObject({ KEYPORT_PROXY_ROUTE_FULL: 1 });
+    expect((await routeStatus(proxy, 'limit')).errors).toMatchObject({ KEYPORT_PROXY_ROUTE_FULL: 2 });
+    // Regression: refusals were counted but never said; one line per time the route fills up.
+    const said = (): number => proxy.proc.output().match(/route limit: This route's limit of 2 open connections is reached; .* \[KEYPORT_PROXY_ROUTE_FULL\]/g)?.length ?? 0;
+    await waitUntil(() => said() > 0, { what: 'the refusal said', timeoutMs: 3000 });
+    expect(said()).toBe(1);
   });
 
   it('regression: a session whose handshake failed counted the request it never sent as bytes up; now 0', async () => {

@@ -28,6 +28,8 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
   readonly stats: RouteStats;
   private readonly sessions = new SessionCache();
   private readonly open = new Set<Socket>();
+  /** The route is full and said so (reportFull); cleared once a connection ends below the limit. */
+  private fullReported = false;
   /** Sessions still being recorded, so close() returns only once their audit lines are queued. */
   private readonly sessionsRunning = new Set<Promise<void>>();
   private target!: UpstreamTarget;
@@ -88,11 +90,20 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     });
   }
 
+  /** Tells of the first connection refused since the route last had room (one line per episode, not per connection). */
+  private reportFull(): void {
+    if (this.fullReported) return;
+    this.fullReported = true;
+    const max = this.config.maxConnections;
+    this.deps.onFailure?.(routeName(this.config), 'KEYPORT_PROXY_ROUTE_FULL', `This route's limit of ${max} open connection${max === 1 ? '' : 's'} is reached; new ones are refused (reset) until one ends: raise limit= (maxConnections) if more are expected.`);
+  }
+
   private async onConnection(client: Socket): Promise<void> {
     const { stats } = this;
     if (this.open.size >= this.config.maxConnections) {
       stats.error('KEYPORT_PROXY_ROUTE_FULL');
       client.destroy();
+      this.reportFull();
       return;
     }
     this.open.add(client);
@@ -104,6 +115,7 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     client.on('close', () => {
       this.open.delete(client);
       stats.active--;
+      if (this.open.size < this.config.maxConnections) this.fullReported = false;
     });
     let session;
     try {
