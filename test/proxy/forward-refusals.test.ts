@@ -7,13 +7,14 @@
  * a used port) in one sentence with a non-zero exit.
  */
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keychainBackend, type Backend } from '../identity/backends';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type IssuedCert, type TestCa } from '../testbed/ca';
-import { tempDir, type TempDir } from '../testbed/proc';
+import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
 import { startTlsServer, TLS_SERVER_PROBES, type TlsServer } from '../testbed/tls-servers';
 import { curl, freePort, routeStatus, runCli, startProxyCli, type ProxyProc } from './helpers';
 import { startWhoamiServer, type WhoamiServer } from './whoami-server';
@@ -172,6 +173,24 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     const log = await fs.readFile(path.join(data.path, 'audit.log'), 'utf8');
     expect(log).not.toContain(marker);
     expect((await fs.stat(path.join(data.path, 'audit.log'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('regression: a client that left mid-download left its upstream session open (never pooled, never audited); now it is closed', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: httpPort, path: `http://localhost:${whoami.port}/bytes?n=1000000000` }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+    });
+    // Other forward sessions of this file end too, as their keep-alive runs out: only this one is reset.
+    const aborted = async () => (JSON.parse((await cli(['audit', '--json'])).stdout) as Array<Record<string, unknown>>).filter((e) => e.route === 'http-proxy' && e.result !== 'ok');
+    await waitUntil(async () => (await aborted()).length > 0, { what: 'the upstream session to end', timeoutMs: 5000 });
+    expect(await aborted()).toMatchObject([{ upstream: `localhost:${whoami.port}`, result: 'KEYPORT_PROXY_CLIENT_RESET' }]);
+    const status = (await (await fetch(`${proxy.statusUrl}/status`)).json()) as { httpProxy: { errors: Record<string, number> } };
+    expect(status.httpProxy.errors.KEYPORT_PROXY_CLIENT_RESET).toBe(1);
   });
 
   it('refuses a non-loopback listener and a used port in one sentence, exit non-zero, and an empty command line', async () => {

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { toKeyportError, type KeyportError } from '../../shared/errors';
+import { KeyportError, toKeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { hostMatches } from './host-glob';
@@ -169,8 +169,14 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     up.on('finish', () => up.socket && this.countUp.get(up.socket)?.());
     up.on('error', (e) => {
       const err = toKeyportError(e);
+      if (res.destroyed) return;
       if (!res.headersSent) refuse(res, 502, err.code, `Keyport could not reach https://${host}:${port}: ${err.message}`);
       else res.destroy();
+    });
+    // A client that leaves before its answer ended takes the upstream session with it: kept, it would
+    // stay open with the server stuck on a full window, never back in the pool and never audited.
+    res.once('close', () => {
+      if (!res.writableFinished) up.destroy(new KeyportError('KEYPORT_PROXY_CLIENT_RESET', 'The client left before its answer ended; the upstream session was closed.'));
     });
     req.pipe(up);
   }
