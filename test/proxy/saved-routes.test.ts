@@ -51,6 +51,13 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
   });
 
   const routes = (args: string[]) => runCli(['routes', ...args], { dataDir: data.path });
+  const startDaemon = () =>
+    startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', data.path, '--pkcs11-module', hsm.module, 'daemon', '--tick', '1'], {
+      name: 'keyport daemon',
+      env: { ...hsm.env, KEYPORT_PIN: hsm.pin, NO_COLOR: '1' },
+      ready: { line: /started pid=/ },
+      timeoutMs: 30_000,
+    });
 
   it('keyport routes add/list/remove keep proxy.yaml; a duplicate and an unknown name are refused', async () => {
     expect(await startConfiguredProxy(keyport, data.path)).toBeUndefined();
@@ -113,12 +120,7 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
   it('keyport daemon runs the saved routes beside the scheduler and stops on SIGTERM', async () => {
     await proxy?.close();
     proxy = undefined;
-    const daemon = await startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', data.path, '--pkcs11-module', hsm.module, 'daemon', '--tick', '1'], {
-      name: 'keyport daemon',
-      env: { ...hsm.env, KEYPORT_PIN: hsm.pin, NO_COLOR: '1' },
-      ready: { line: /started pid=/ },
-      timeoutMs: 30_000,
-    });
+    const daemon = await startDaemon();
     try {
       const port = Number(/proxy-listening route="api" address="127\.0\.0\.1:(\d+)"/.exec(daemon.output())?.[1]);
       expect(port, daemon.output()).toBeGreaterThan(0);
@@ -133,12 +135,7 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
 
   it('regression: a daemon started with no saved routes never ran the ones saved while it ran', async () => {
     for (const r of await loadSavedRoutes(data.path).then((c) => c.routes)) expect((await routes(['remove', r.name!])).code).toBe(0);
-    const daemon = await startProcess(process.execPath, [CLI_BUNDLE, '--data-dir', data.path, '--pkcs11-module', hsm.module, 'daemon', '--tick', '1'], {
-      name: 'keyport daemon',
-      env: { ...hsm.env, KEYPORT_PIN: hsm.pin, NO_COLOR: '1' },
-      ready: { line: /started pid=/ },
-      timeoutMs: 30_000,
-    });
+    const daemon = await startDaemon();
     try {
       const port = await freePort();
       expect((await routes(['add', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id},ca=${ca.rootFile},servername=localhost,name=later`])).code).toBe(0);
