@@ -1,7 +1,7 @@
 /**
  * Connection handling of a route, against the Node TLS echo server: half-close (the client ends
  * its side and still gets every byte back), the idle timeout, the per-route connection limit, and
- * the bytes up of a session whose handshake is refused (none).
+ * the bytes up of a session whose handshake is refused (none), and a proxy stopped mid-download.
  * Plus the PIN vault on its own (memory only, idle expiry, lock now).
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { createTestCa, type TestCa } from '../testbed/ca';
 import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
 import { startScriptedServer, startTlsServer, TLS_SERVER_PROBES, type RawServer, type TlsServer } from '../testbed/tls-servers';
 import { freePort, routeStatus, runCli, startProxyCli, type ProxyProc } from './helpers';
+import { startWhoamiServer } from './whoami-server';
 
 const missing = requireBackend('openssl').missing || requireBackend('keyring').missing || requireBackend('tls-node', TLS_SERVER_PROBES.node).missing;
 
@@ -126,6 +127,28 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
     const audit = await runCli(['audit', '--json'], { dataDir: data.path, env: backend.env });
     const lines = JSON.parse(audit.stdout) as Array<{ route: string; bytesUp: number; result: string }>;
     expect(lines.filter((l) => l.route === 'refused')).toEqual([expect.objectContaining({ bytesUp: 0, result: expect.stringMatching(/^KEYPORT_TLS_/) })]);
+  });
+
+  it('regression: a proxy stopped (SIGINT) during a download kept running, draining the answer nobody read; now it closes and exits', async () => {
+    const server = await ca.issueServer({ sans: ['DNS:localhost'], ec: true });
+    const whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile });
+    const port = await freePort();
+    const own = await startProxyCli(data.path, ['--route', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=conn-alice,ca=${ca.rootFile},servername=localhost,name=stopped`], { env: backend.env });
+    try {
+      const s = await open(port);
+      const answer = drain(s);
+      s.write('GET /bytes?n=100000000000 HTTP/1.1\r\nHost: localhost\r\n\r\n'); // 100 GB: far more than the test's lifetime
+      await waitUntil(async () => ((await routeStatus(own)).bytesDown as number) > 1e6, { what: 'the download to flow', timeoutMs: 10_000 });
+      process.kill(own.proc.pid, 'SIGINT');
+      const exited = await Promise.race([own.proc.exited, delay(5000).then(() => 'still running')]);
+      expect(exited).toEqual({ code: 0, signal: null });
+      expect((await answer).how).not.toBe('end'); // cut, not complete
+      const audit = JSON.parse((await runCli(['audit', '--json'], { dataDir: data.path, env: backend.env })).stdout) as Array<{ route: string; result: string }>;
+      expect(audit.filter((l) => l.route === 'stopped')).toEqual([expect.objectContaining({ result: 'KEYPORT_PROXY_STOPPED' })]);
+    } finally {
+      await own.stop();
+      await whoami.stop();
+    }
   });
 });
 

@@ -15,6 +15,8 @@ export interface SpliceOptions {
   idleMs: number;
   onUp(bytes: number): void;
   onDown(bytes: number): void;
+  /** Aborted when the proxy stops: both ends are closed at once, the client's with a reset (cut, not complete). */
+  stop?: AbortSignal;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface SpliceOptions {
  * write), the upstream's records coalesced down (the records of one TCP read leave in one writev,
  * not one write(2) per 16 KB record, from memory reused once the client has them); half-close
  * passed on (client FIN → close_notify + FIN upstream; upstream end → FIN to the client), an
- * upstream reset passed to the client as a reset, idle timeout.
+ * upstream reset passed to the client as a reset, idle timeout, and both ends cut when `stop` aborts.
  * The client socket must come from a server with allowHalfOpen.
  */
 export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceOptions): Promise<SpliceResult> {
@@ -32,7 +34,9 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     const settle = (r: SpliceResult): void => void (outcome ??= r);
     let open = 2;
     const closed = (): void => {
-      if (--open === 0) resolve(outcome ?? { result: 'ok' });
+      if (--open > 0) return;
+      opts.stop?.removeEventListener('abort', stopNow); // one signal serves every connection of a route
+      resolve(outcome ?? { result: 'ok' });
     };
     client.on('close', closed);
     upstream.on('close', closed);
@@ -71,6 +75,13 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
       settle({ result: 'KEYPORT_PROXY_CLIENT_RESET', message: `The client's connection failed: ${e.code ?? e.message}.` });
       upstream.destroy();
     });
+    const stopNow = (): void => {
+      settle({ result: 'KEYPORT_PROXY_STOPPED', message: 'The proxy stopped; its open connections were cut.' });
+      client.resetAndDestroy();
+      upstream.destroy();
+    };
+    if (opts.stop?.aborted) stopNow();
+    else opts.stop?.addEventListener('abort', stopNow, { once: true });
     if (opts.idleMs > 0) {
       client.setTimeout(opts.idleMs, () => {
         settle({ result: 'KEYPORT_PROXY_IDLE_TIMEOUT', message: `No data either way for ${opts.idleMs / 1000} s; the proxy closed the connection.` });

@@ -30,6 +30,8 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
   private readonly open = new Set<Socket>();
   /** The route is full and said so (reportFull); cleared once a connection ends below the limit. */
   private fullReported = false;
+  /** Aborted by close(drop): every splice cuts both its ends (an upstream left open would drain an answer nobody reads). */
+  private readonly stopping = new AbortController();
   /** Sessions still being recorded, so close() returns only once their audit lines are queued. */
   private readonly sessionsRunning = new Set<Promise<void>>();
   private target!: UpstreamTarget;
@@ -53,7 +55,8 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
   async close(drop = false): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (!drop) return;
-    for (const c of this.open) c.destroy();
+    this.stopping.abort();
+    for (const c of this.open) c.destroy(); // those still in their handshake
     await Promise.all([closed, ...this.sessionsRunning]);
   }
 
@@ -127,6 +130,7 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     const s = session;
     const outcome = await splice(client, s.socket, {
       idleMs: this.config.idleTimeout * 1000,
+      stop: this.stopping.signal,
       onUp: (n) => {
         s.bytesUp += n;
         stats.bytesUp += n;
