@@ -174,6 +174,15 @@ describe.skipIf(missing)('keyport test and keyport connect', () => {
     expect((await go.evidence()).map((e) => e.fingerprintSha256)).toContain(fingerprint);
   });
 
+  it('connect with --alpn says which protocol the server chose', async () => {
+    const nginx = await start('nginx', 'TLSv1.3');
+    const request = 'GET /whoami HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n';
+    const r = await cli(['connect', `127.0.0.1:${nginx.port}`, '--identity', id, '--ca', ca.rootFile, '--alpn', 'h2c-not-offered', '--alpn', 'http/1.1'], request);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 200 /);
+    expect(r.stderr).toMatch(/; ALPN http\/1\.1; client certificate sent \(cli-alice\)\n$/);
+  });
+
   describe('bad input: one sentence, a usage or not-found exit code, nothing stored changes', () => {
     const cases: Array<[string, () => string[], number, RegExp]> = [
       ['a URL that is not one', () => ['test', 'not a url', '--identity', id], 2, /is not a URL/],

@@ -58,8 +58,9 @@ export function registerTlsCommands(program: Command): void {
           ...(await clientAuth(k, o.identity, shown)),
         });
         const t = socket.tlsInfo;
+        const alpn = o.alpn.length > 0 ? `; ALPN ${t.alpn ?? 'none agreed'}` : '';
         process.stderr.write(
-          `keyport: connected to ${host}:${port} with ${t.version} ${t.cipherSuite} ${t.group}; client certificate ${t.clientCertificateSent ? `sent (${shown.label})` : 'not requested'}\n`,
+          `keyport: connected to ${host}:${port} with ${t.version} ${t.cipherSuite} ${t.group}${alpn}; client certificate ${t.clientCertificateSent ? `sent (${shown.label})` : 'not requested'}\n`,
         );
         await pipeThrough(socket, o.halfClose === true);
       }),
