@@ -4,7 +4,7 @@ import { parseProxyConfig } from '../../src/core/proxy/config-file';
 import { parseHttpProxyFlags, parseHttpRuleFlag, parseRouteFlag } from '../../src/core/proxy/flags';
 import { hostMatches } from '../../src/core/proxy/host-glob';
 import { checkLoopback, isLoopback } from '../../src/core/proxy/listen';
-import { formatAddress, routeName } from '../../src/core/proxy/schema';
+import { formatAddress, routeName, sameNamedRoute } from '../../src/core/proxy/schema';
 import { RouteStats } from '../../src/core/proxy/stats';
 import { KeyportError } from '../../src/shared/errors';
 
@@ -82,6 +82,19 @@ describe('the configuration file', () => {
     expect(refusal(() => parseProxyConfig('routes: [\n  {listen: 1', 'p.yaml', '/')).message).toMatch(/^Invalid proxy configuration \(p\.yaml, line \d\)/);
     expect(refusal(() => parseProxyConfig('statusPort: "x"\n', 'p.yaml', '/')).message).toMatch(/line 1, field "statusPort"/);
     expect(refusal(() => parseProxyConfig('routes:\n  - listen: 127.0.0.1:8443\n    identity: x\n', 'p.yaml', '/')).message).toMatch(/field "routes\[0\]\.upstream"\): missing: the upstream HOST:PORT/);
+  });
+});
+
+describe('routes that share a name or a listen address', () => {
+  const route = (listen: string, name?: string) => `  - listen: ${listen}\n    upstream: api:443\n    identity: x\n${name ? `    name: ${name}\n` : ''}`;
+
+  it('regression: the second of two routes with one name (or one listen address, the default name) silently replaced the first; now refused with its line', () => {
+    const named = refusal(() => parseProxyConfig(`routes:\n${route('127.0.0.1:8001', 'web')}${route('127.0.0.1:8002', 'web')}`, 'p.yaml', '/'));
+    expect(named.code).toBe('KEYPORT_PROXY_CONFIG_INVALID');
+    expect(named.message).toBe('Invalid proxy configuration (p.yaml, line 9, field "routes[1].name"): two routes are named web (each needs its own name); fix it and try again.');
+    const unnamed = refusal(() => parseProxyConfig(`routes:\n${route('127.0.0.1:8001')}${route('127.0.0.1:8001')}`, 'p.yaml', '/'));
+    expect(unnamed.message).toMatch(/line 5, field "routes\[1\]\.listen"\): two routes listen on 127\.0\.0\.1:8001 \(each needs its own port\)/);
+    expect(sameNamedRoute([parseRouteFlag('127.0.0.1:8001=api:443,identity=x'), parseRouteFlag('127.0.0.1:8002=api:443,identity=x')])).toBeUndefined();
   });
 });
 

@@ -207,7 +207,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(nothing.stderr).toMatch(/Nothing to proxy/);
   });
 
-  it('regression: an unknown identity or unreadable CA file did not say which route or rule named it', async () => {
+  it('regression: an unknown identity or unreadable CA file did not say which route or rule named it; two routes on one address', async () => {
     const port = await freePort();
     const typo = await cli(['proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=no-such-identity`]);
     expect(typo.code).toBe(3);
@@ -219,5 +219,9 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(ca.code).toBe(6);
     expect(ca.stderr.trim().split('\n')).toHaveLength(1);
     expect(ca.stderr).toMatch(new RegExp(`^keyport: route 127\\.0\\.0\\.1:${port}: Cannot read CA file /no/such/ca\\.pem: .*\\[KEYPORT_FILE_UNREADABLE\\]$`, 'm'));
+    // Regression: two --route flags on one address (its default name) ran only the second.
+    const twice = await cli(['proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=${id}`, '--route', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id}`]);
+    expect(twice.code).toBe(6);
+    expect(twice.stderr.trim()).toBe(`keyport: Invalid routes: two routes listen on 127.0.0.1:${port} (each needs its own port); fix them and try again. [KEYPORT_PROXY_CONFIG_INVALID]`);
   });
 });

@@ -6,6 +6,7 @@ import {
   parseRouteFlag,
   PinVault,
   ProxyConfigSchema,
+  sameNamedRoute,
   startProxy,
   type ProxyConfig,
   type ProxyEvent,
@@ -44,6 +45,8 @@ async function configFrom(o: ProxyFlags): Promise<ProxyConfig> {
     ...(o.statusPort !== undefined ? { statusPort: parsePort(o.statusPort) } : {}),
     allowNonLoopback: o.allowNonLoopback === true || base.allowNonLoopback,
   };
+  const clash = sameNamedRoute(config.routes);
+  if (clash) throw new KeyportError('KEYPORT_PROXY_CONFIG_INVALID', `Invalid routes: ${clash.message}; fix them and try again.`);
   if (config.routes.length === 0 && !config.httpProxy) {
     throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Nothing to proxy: give --route LISTEN=UPSTREAM,identity=ID, --http-proxy with --http-rule, or --config FILE.');
   }

@@ -87,13 +87,37 @@ export const HttpProxySchema = z.strictObject({
 });
 
 /** The whole proxy configuration: the `--config` file, the saved routes, or what `--route` flags make. */
-export const ProxyConfigSchema = z.strictObject({
-  routes: z.array(RouteSchema).default([]),
-  httpProxy: HttpProxySchema.optional(),
-  /** Loopback port of the status endpoint; 0 or absent picks a free one. */
-  statusPort: z.number().int().min(0).max(65535).optional(),
-  allowNonLoopback: z.boolean().default(false),
-});
+export const ProxyConfigSchema = z
+  .strictObject({
+    routes: z.array(RouteSchema).default([]),
+    httpProxy: HttpProxySchema.optional(),
+    /** Loopback port of the status endpoint; 0 or absent picks a free one. */
+    statusPort: z.number().int().min(0).max(65535).optional(),
+    allowNonLoopback: z.boolean().default(false),
+  })
+  .superRefine((config, ctx) => {
+    const clash = sameNamedRoute(config.routes);
+    if (clash) ctx.addIssue({ code: 'custom', path: clash.path, message: clash.message });
+  });
+
+/**
+ * The first route whose name (its `name`, else its listen address) another route already has, with
+ * where and why: the proxy keeps routes by name, so the later one would silently replace the first.
+ */
+export function sameNamedRoute(routes: ReadonlyArray<Pick<RouteConfig, 'name' | 'listen'>>): { path: Array<string | number>; message: string } | undefined {
+  const seen = new Set<string>();
+  for (const [i, r] of routes.entries()) {
+    const name = routeName(r);
+    if (!seen.has(name)) {
+      seen.add(name);
+      continue;
+    }
+    return r.name === undefined
+      ? { path: ['routes', i, 'listen'], message: `two routes listen on ${name} (each needs its own port)` }
+      : { path: ['routes', i, 'name'], message: `two routes are named ${name} (each needs its own name)` };
+  }
+  return undefined;
+}
 
 export type RouteConfig = z.output<typeof RouteSchema>;
 export type HttpRule = z.output<typeof HttpRuleSchema>;
