@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseSince, readAudit, type AuditEntry } from '../../core/audit';
-import { addSavedRoute, checkRoute, formatAddress, loadSavedRoutes, parseRouteFlag, removeSavedRoute } from '../../core/proxy';
+import { addSavedRoute, checkRoute, formatAddress, loadSavedRoutes, parseRouteFlag, removeSavedRoute, routeName } from '../../core/proxy';
 import { action } from '../action';
 import type { GlobalOptions } from '../context';
 import { defaultDataDir } from '../data-dir';
@@ -56,7 +56,7 @@ export function registerAuditCommands(program: Command): void {
         const route = parseRouteFlag(spec!);
         await checkRoute(k.dataDir, route, k);
         await addSavedRoute(k.dataDir, route);
-        print({ added: route.name ?? formatAddress(route.listen) }, o.json === true, () => `Saved route ${spec}\n`);
+        print({ added: routeName(route) }, o.json === true, () => `Saved route ${spec}\n`);
       }),
     );
   routes
