@@ -1,7 +1,7 @@
 /**
  * The app's core pieces around Keyport: the PIN broker (answer, cancel, time-out), the settings
  * file, the idle logout clock, and AppServices ending every token login on lock (a real SoftHSM
- * token through the token host).
+ * token through the token host), its proxy routes forgetting their TLS sessions then.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,8 +11,12 @@ import { IdleLogout } from '../../src/core/app-services/idle-logout';
 import { PinBroker } from '../../src/core/app-services/pin-broker';
 import { SettingsStore } from '../../src/core/app-services/settings-store';
 import { createEventHub } from '../../src/shared/events';
+import { get } from '../proxy/client';
+import { startWhoamiServer } from '../proxy/whoami-server';
 import { requireBackend } from '../testbed/backend';
-import { tempDir, type TempDir } from '../testbed/proc';
+import { createTestCa } from '../testbed/ca';
+import { runCli } from '../testbed/cli';
+import { freePort, tempDir, type TempDir } from '../testbed/proc';
 import { startSoftHsm, type SoftHsm } from '../testbed/softhsm';
 
 function recorder() {
@@ -93,7 +97,7 @@ describe('IdleLogout', () => {
   });
 });
 
-describe.skipIf(requireBackend('softhsm2').missing)('AppServices on a SoftHSM token', () => {
+describe.skipIf(requireBackend('softhsm2').missing || requireBackend('openssl').missing)('AppServices on a SoftHSM token', () => {
   let tmp: TempDir;
   let hsm: SoftHsm;
   beforeAll(async () => {
@@ -117,6 +121,43 @@ describe.skipIf(requireBackend('softhsm2').missing)('AppServices on a SoftHSM to
       expect(seen.map(([name]) => name)).toContain('tokens.changed');
     } finally {
       await services.close();
+    }
+  });
+
+  it('regression: after lock, a route still resumed its TLS session and reached the server as you without the key; now the next connection signs again, after the PIN', async () => {
+    const ca = await createTestCa({ ec: true });
+    const server = await ca.issueServer({ sans: ['DNS:localhost'], ec: true });
+    const whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile }); // TLS 1.3: tickets
+    const { events, seen } = recorder();
+    const services = new AppServices({ dataDir: tmp.path, pkcs11Modules: [hsm.module], env: { ...process.env, ...hsm.env }, events, tokenPollMs: 60_000 });
+    events.subscribe('pin.required', (r) => void services.pins.answer(r.requestId, hsm.pin));
+    try {
+      const withPin = { dataDir: tmp.path, env: { ...hsm.env, KEYPORT_PIN: hsm.pin } };
+      const key = await runCli(['--pkcs11-module', hsm.module, 'keygen', '--to', `pkcs11:${hsm.tokenLabel}`, '--subject', 'CN=lock-alice', '--json'], withPin);
+      const { keyId, csr } = JSON.parse(key.stdout) as { keyId: string; csr: string };
+      const certFile = path.join(tmp.path, 'lock-alice.pem');
+      await writeFile(certFile, await ca.signCsr(csr, { eku: ['clientAuth'] }));
+      const id = (JSON.parse((await runCli(['--pkcs11-module', hsm.module, 'attach', keyId, certFile, '--json'], withPin)).stdout) as { id: string }).id;
+      const port = await freePort();
+      const caFile = { name: 'root.pem', dataBase64: (await readFile(ca.rootFile)).toString('base64') };
+      await services.routes.add({ name: 'locked', listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${whoami.port}`, identity: id, ca: [caFile], servername: 'localhost' });
+      await services.routes.start();
+      const handshakes = async () => {
+        const stats = (await services.routes.list()).routes[0]!.stats!;
+        return [stats.handshakesFull, stats.handshakesResumed];
+      };
+      const pinsAsked = () => seen.filter(([name]) => name === 'pin.required').length;
+      for (let i = 0; i < 2; i++) expect((await get(port, '/whoami')).status).toBe(200);
+      expect(await handshakes()).toEqual([1, 1]);
+      expect(pinsAsked()).toBe(1);
+      await services.lockTokens();
+      expect((await get(port, '/whoami')).status).toBe(200);
+      expect(await handshakes()).toEqual([2, 1]);
+      expect(pinsAsked()).toBe(2);
+    } finally {
+      await services.close();
+      await whoami.stop();
+      await ca.stop();
     }
   });
 });

@@ -2,20 +2,15 @@ import type { Command } from 'commander';
 import { KeyportError } from '../../shared/errors';
 import type { Keyport } from '../../core/app';
 import { RenewalScheduler, type SchedulerEvent } from '../../core/enroll/scheduler';
-import { runSavedRoutes, PinVault, type ProxyEvent } from '../../core/proxy';
+import { runSavedRoutes, PinVault, type ProxyEvent, type SavedRoutesRunner } from '../../core/proxy';
 import { withKeyport, type GlobalOptions } from '../context';
 import { defaultDataDir } from '../data-dir';
 import { fail } from '../output';
 import { recover } from './enroll';
 import { pinFallback } from './proxy';
 
-/** Something the daemon runs beside the scheduler and stops on SIGTERM. */
-interface Running {
-  stop(): Promise<void>;
-}
-
 /** The routes saved in the data dir (`keyport routes`), hot-reloaded as `keyport proxy --config` is, and started once the first is saved. */
-function startProxyRoutes(keyport: Keyport, dataDir: string, vault: PinVault, log: (line: string) => void): Promise<Running> {
+function startProxyRoutes(keyport: Keyport, dataDir: string, vault: PinVault, log: (line: string) => void): Promise<SavedRoutesRunner> {
   return runSavedRoutes(keyport, dataDir, { onEvent: (e) => log(`proxy-${eventLine(e)}`), onConnection: () => vault.touch() });
 }
 
@@ -45,7 +40,14 @@ export function registerDaemonCommand(program: Command): void {
           cmd,
           (k) => {
             lock = () => k.close();
-            return runDaemon(k, globals.dataDir ?? defaultDataDir(), vault, o);
+            // On lock the routes forget their session tickets too: no new connection as you without the key.
+            const onRoutes = (routes: SavedRoutesRunner): void => {
+              lock = async () => {
+                routes.forgetSessions();
+                await k.close();
+              };
+            };
+            return runDaemon(k, globals.dataDir ?? defaultDataDir(), vault, o, onRoutes);
           },
           vault,
         );
@@ -55,7 +57,13 @@ export function registerDaemonCommand(program: Command): void {
     });
 }
 
-async function runDaemon(k: Keyport, dataDir: string, vault: PinVault, o: { tick: string; retryMin: string; retryMax: string; rootsEvery: string }): Promise<void> {
+async function runDaemon(
+  k: Keyport,
+  dataDir: string,
+  vault: PinVault,
+  o: { tick: string; retryMin: string; retryMax: string; rootsEvery: string },
+  onRoutes: (routes: SavedRoutesRunner) => void,
+): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${k.enrollment.clock().toISOString()} ${line}\n`);
   await recover(k);
   const scheduler = new RenewalScheduler(k.registry, k.enrollment, {
@@ -67,6 +75,7 @@ async function runDaemon(k: Keyport, dataDir: string, vault: PinVault, o: { tick
   });
   scheduler.on('event', (e: SchedulerEvent) => log(eventLine(e)));
   const routes = await startProxyRoutes(k, dataDir, vault, log);
+  onRoutes(routes);
   scheduler.start();
   log(`started pid=${process.pid}`);
   await new Promise<void>((resolve) => {

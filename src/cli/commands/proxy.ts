@@ -141,6 +141,11 @@ export function registerProxyCommands(program: Command): void {
           async (keyport) => {
             lock = () => keyport.close();
             const proxy = await startProxy({ keyport, dataDir, config, ...(o.config ? { configFile: o.config } : {}), audit: o.audit, onEvent: say, onConnection: () => vault.touch() });
+            // On lock (PINs idle too long) the routes forget their session tickets too: no new connection as you without the key.
+            lock = async () => {
+              proxy.forgetSessions();
+              await keyport.close();
+            };
             await untilStopped(() => void proxy.reload());
             vault.stopTimer();
             await proxy.close();

@@ -75,6 +75,7 @@ export class AppServices implements KeyportServices {
     this.routes = new RoutesController(this.keyport, options.dataDir, events);
     this.renewal = new RenewalController(this.keyport, events);
     this.idle = new IdleLogout(async () => {
+      this.routes.forgetSessions(); // else a resumed session would still authenticate as you, without the key
       await this.keyport.logoutAll();
       events.emit('tokens.changed', {});
     }, onError);

@@ -124,6 +124,11 @@ export class RoutesController {
     });
   }
 
+  /** On lock: the running routes forget their session tickets (see ProxyService.forgetSessions). */
+  forgetSessions(): void {
+    this.proxy?.forgetSessions();
+  }
+
   /** Stops the routes and the watchers (quit). */
   async close(): Promise<void> {
     this.stops.splice(0).forEach((stop) => stop());

@@ -68,6 +68,12 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     await closed;
   }
 
+  /** Forgets the session tickets and the idle pooled sessions: the next requests open new sessions with full handshakes. */
+  forgetSessions(): void {
+    this.sessions.clear();
+    this.retireAgents();
+  }
+
   protected prepare(config: HttpProxyConfig): Promise<LoadedRule[]> {
     return loadRules(config);
   }

@@ -6,6 +6,8 @@ import { ProxyService, type ProxyOptions } from './service';
 
 /** Saved routes kept running until stop(). */
 export interface SavedRoutesRunner {
+  /** See ProxyService.forgetSessions (nothing to forget while no route runs). */
+  forgetSessions(): void;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export async function runSavedRoutes(
   opts: Pick<ProxyOptions, 'onEvent' | 'onConnection' | 'audit'> = {},
 ): Promise<SavedRoutesRunner> {
   let proxy = await startConfiguredProxy(keyport, dataDir, opts);
-  if (proxy) return { stop: () => proxy!.close() };
+  if (proxy) return { forgetSessions: () => proxy!.forgetSessions(), stop: () => proxy!.close() };
   let stopped = false;
   let starting: Promise<void> = Promise.resolve();
   const startOnce = async (): Promise<void> => {
@@ -51,6 +53,7 @@ export async function runSavedRoutes(
   };
   const unwatch = watchFile(savedRoutesFile(dataDir), () => void (starting = starting.then(startOnce)));
   return {
+    forgetSessions: () => proxy?.forgetSessions(),
     stop: async () => {
       stopped = true;
       unwatch();

@@ -121,6 +121,16 @@ export class ProxyService {
     return this.reloading;
   }
 
+  /**
+   * Forgets every session ticket and pooled upstream session (on lock: tokens logged out, PINs
+   * forgotten), so no new connection is authenticated as the identity again until its key signs, with
+   * a PIN where it needs one. Connections already open keep going.
+   */
+  forgetSessions(): void {
+    for (const r of this.routes.values()) r.forgetSessions();
+    this.http?.forgetSessions();
+  }
+
   /** Stops listening and ends every connection; closes the audit log. */
   async close(): Promise<void> {
     for (const stop of this.stops.splice(0).reverse()) await stop();

@@ -60,6 +60,11 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     await Promise.all([closed, ...this.sessionsRunning]);
   }
 
+  /** Forgets the route's session tickets: the next connections do full handshakes (the key signs again). */
+  forgetSessions(): void {
+    this.sessions.clear();
+  }
+
   protected prepare(config: RouteConfig): Promise<Buffer[]> {
     return readCaFiles(config.ca);
   }
