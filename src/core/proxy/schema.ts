@@ -3,6 +3,7 @@ import { durationSeconds } from '../../shared/duration';
 
 /** Default per-route connection limit and idle timeout (an hour: long gRPC streams may sit quiet). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_IDLE_TIMEOUT_S = 3600;
 
 /** `host:port` as it is written back: an IPv6 host in brackets (`[::1]:8443`). */
 export function formatAddress(a: { host: string; port: number }): string {
@@ -13,8 +14,6 @@ export function formatAddress(a: { host: string; port: number }): string {
 export function routeName(r: Pick<RouteConfig, 'name' | 'listen'>): string {
   return r.name ?? formatAddress(r.listen);
 }
-
-export const DEFAULT_IDLE_TIMEOUT_S = 3600;
 
 /** A required string whose absence reads as what to write, not zod's "expected string, received undefined". */
 const required = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `missing: ${what}` : undefined) });
