@@ -12,7 +12,7 @@ export interface RawRecord {
  * chunk. Holds only what the transport delivered; the socket pauses the transport when
  * `buffered` grows (see socket.ts). With a transport that reuses its read buffer, settle()
  * copies what is left; a record cut by the end of a read (most are: reads are often smaller than
- * a record) is then put together in a buffer of its own length, so its bytes are copied once.
+ * a record) is then put together in a buffer of its own, so its bytes are copied once.
  */
 export class RecordReader {
   private chunks: Buffer[] = [];
@@ -21,6 +21,11 @@ export class RecordReader {
   private seenRecord = false;
   /** A record being put together across reads: its whole length, of which `filled` bytes are in. */
   private assembling: { record: Buffer; filled: number } | undefined;
+  /**
+   * The memory every cut record of this reader is put together in, written over for each: a fresh
+   * 16 KB buffer per read was external memory that made V8 collect during bulk transfers.
+   */
+  private assembly: Buffer | undefined;
 
   get buffered(): number {
     return this.total;
@@ -33,12 +38,17 @@ export class RecordReader {
     this.total += chunk.length;
   }
 
-  /** Copies the bytes still held out of buffers the transport will reuse. */
+  /**
+   * Copies the bytes still held out of buffers the transport will reuse. Only for records that
+   * are all decrypted into other memory (an open connection): nobody may keep a view of a
+   * record's bytes once it was taken, since the next cut record is put together over them.
+   */
   settle(): void {
     if (this.total === 0 || this.assembling) return;
     const whole = this.total >= 5 ? 5 + this.peek(5).readUInt16BE(3) : 0;
     const partialRecord = this.total < whole && whole <= 5 + MAX_CIPHERTEXT_12;
-    const owned = Buffer.allocUnsafe(partialRecord ? whole : this.total);
+    // A held record is always whole, so a partial one means the assembly buffer is not among the held bytes.
+    const owned = partialRecord ? (this.assembly ??= Buffer.allocUnsafeSlow(5 + MAX_CIPHERTEXT_12)).subarray(0, whole) : Buffer.allocUnsafe(this.total);
     this.copyInto(owned, this.total);
     if (partialRecord) this.assembling = { record: owned, filled: this.total };
     this.chunks = partialRecord ? [] : [owned];
