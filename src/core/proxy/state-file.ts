@@ -39,20 +39,30 @@ export async function runningProxies(dataDir: string): Promise<ProxyState[]> {
 
 /** Reads `/status` of every running proxy; none running is KEYPORT_PROXY_NOT_RUNNING. */
 export async function fetchProxyStatus(dataDir: string): Promise<unknown[]> {
-  const proxies = await runningProxies(dataDir);
-  if (proxies.length === 0) {
+  const answers = await Promise.all((await runningProxies(dataDir)).map((p) => askStatus(dataDir, p)));
+  const statuses = answers.filter((a) => a !== STALE);
+  if (statuses.length === 0) {
     throw new KeyportError('KEYPORT_PROXY_NOT_RUNNING', `No Keyport proxy is running on the data dir ${dataDir}: start one with \`keyport proxy --route ...\` or \`keyport daemon\`.`);
   }
-  return Promise.all(
-    proxies.map(async (p) => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${p.statusPort}/${p.token}/status`);
-        return await res.json();
-      } catch (e) {
-        throw new KeyportError('KEYPORT_UNAVAILABLE', `The proxy (pid ${p.pid}) did not answer on its status port ${p.statusPort}: ${(e as Error).message}.`);
-      }
-    }),
-  );
+  return statuses;
+}
+
+/** A state file whose process is not the proxy that wrote it. */
+const STALE = Symbol('stale');
+
+/**
+ * One proxy's `/status`. A proxy killed without cleaning up (SIGKILL, a crash) leaves its state
+ * file, and its pid may belong to another process by now: nothing listening on its status port,
+ * or something else answering there without its token, means so; the file is removed.
+ */
+async function askStatus(dataDir: string, p: ProxyState): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${p.statusPort}/${p.token}/status`).catch((e: Error) => {
+    if ((e.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED') return undefined;
+    throw new KeyportError('KEYPORT_UNAVAILABLE', `The proxy (pid ${p.pid}) did not answer on its status port ${p.statusPort}: ${e.message}.`);
+  });
+  if (res?.ok) return res.json();
+  await fs.rm(stateFile(dataDir, p.pid), { force: true });
+  return STALE;
 }
 
 function alive(pid: number): boolean {
