@@ -65,6 +65,7 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   KEYPORT_PROXY_NON_LOOPBACK: ExitCode.rejected,
   KEYPORT_PROXY_PORT_IN_USE: ExitCode.backendUnavailable,
   KEYPORT_PROXY_NOT_RUNNING: ExitCode.notFound,
+  KEYPORT_PROXY_IDENTITY_IN_USE: ExitCode.rejected,
 };
 
 /** The process exit code for a Keyport error code. */

@@ -16,6 +16,7 @@ import { findByIdOrLabel } from './identities/lookup';
 import type { IdentityRecord } from './identities/schema';
 import { TOKEN_ID_PREFIX, tokenIdentityRecords, tokenModuleView } from './identities/token-identities';
 import { identityView } from './identities/view';
+import { savedRoutesUsing } from './proxy/saved-routes';
 
 /** How to open Keyport's core: where state lives and which PKCS#11 modules to load. */
 export interface KeyportOptions {
@@ -84,6 +85,13 @@ export class Keyport {
       throw new KeyportError(
         'KEYPORT_EXPORT_NOT_ALLOWED',
         `Identity ${record.id} lives on token "${tokenName(record)}" and was not made by Keyport; delete it with the token's own tools.`,
+      );
+    }
+    const users = await savedRoutesUsing(this.dataDir, record);
+    if (users.length > 0) {
+      throw new KeyportError(
+        'KEYPORT_PROXY_IDENTITY_IN_USE',
+        `Cannot remove identity ${record.id} (${record.label}): saved proxy settings use it (${users.join(', ')}); remove or change them first (\`keyport routes remove NAME\`), or the daemon and the app would run no route.`,
       );
     }
     await this.identities.remove(record.id);

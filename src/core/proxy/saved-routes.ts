@@ -37,6 +37,19 @@ export async function checkRoute(dataDir: string, route: RouteConfig, identities
   await readCaFiles(route.ca).catch((e: unknown) => Promise.reject(inSetting(what, e)));
 }
 
+/**
+ * What of the saved configuration presents `identity` (named by its id or label): "route NAME" and
+ * "forward-proxy rule HOST". A saved file that cannot be read names nothing: it runs no route anyway.
+ */
+export async function savedRoutesUsing(dataDir: string, identity: { id: string; label: string }): Promise<string[]> {
+  const config = await loadSavedRoutes(dataDir).catch(() => undefined);
+  const uses = (ref: string): boolean => ref === identity.id || ref === identity.label;
+  return [
+    ...(config?.routes ?? []).filter((r) => uses(r.identity)).map((r) => `route ${routeName(r)}`),
+    ...(config?.httpProxy?.rules ?? []).filter((r) => uses(r.identity)).map((r) => `forward-proxy rule ${r.host}`),
+  ];
+}
+
 /** Adds a route (refused when its name or listen address is taken). */
 export async function addSavedRoute(dataDir: string, route: RouteConfig): Promise<void> {
   const config = await loadSavedRoutes(dataDir);
