@@ -91,7 +91,7 @@ export class Keyport {
     if (users.length > 0) {
       throw new KeyportError(
         'KEYPORT_PROXY_IDENTITY_IN_USE',
-        `Cannot remove identity ${record.id} (${record.label}): saved proxy settings use it (${users.join(', ')}); remove or change them first (\`keyport routes remove NAME\`), or the daemon and the app would run no route.`,
+        `Cannot remove identity ${record.id} (${record.label}): saved proxy settings use it (${users.join(', ')}); remove or change them first (on the Proxy screen, or \`keyport routes remove NAME\`), or the daemon and the app would run no route.`,
       );
     }
     await this.identities.remove(record.id);

@@ -101,7 +101,7 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     const env = { ...hsm.env, KEYPORT_PIN: hsm.pin };
     const removed = await runCli(['--pkcs11-module', hsm.module, 'remove', id], { dataDir: data.path, env });
     expect(removed.code).toBe(7);
-    expect(removed.stderr).toMatch(/^keyport: Cannot remove identity \S+ \(.*\): saved proxy settings use it \(route api\); remove or change them first \(`keyport routes remove NAME`\).*\[KEYPORT_PROXY_IDENTITY_IN_USE\]\n$/);
+    expect(removed.stderr).toMatch(/^keyport: Cannot remove identity \S+ \(.*\): saved proxy settings use it \(route api\); remove or change them first \(on the Proxy screen, or `keyport routes remove NAME`\).*\[KEYPORT_PROXY_IDENTITY_IN_USE\]\n$/);
     const shown = await runCli(['--pkcs11-module', hsm.module, 'show', id, '--json'], { dataDir: data.path, env });
     expect(shown.code).toBe(0);
     expect(await readFile(path.join(data.path, 'proxy.yaml'), 'utf8')).toBe(before);
