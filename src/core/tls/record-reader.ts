@@ -12,7 +12,7 @@ export interface RawRecord {
  * chunk. Holds only what the transport delivered; the socket pauses the transport when
  * `buffered` grows (see socket.ts). With a transport that reuses its read buffer, settle()
  * copies what is left; a record cut by the end of a read (most are: reads are often smaller than
- * a record) is then put together in a buffer of its own, so its bytes are copied once.
+ * a record) is then put together in the reader's assembly buffer, so its bytes are copied once.
  */
 export class RecordReader {
   private chunks: Buffer[] = [];
