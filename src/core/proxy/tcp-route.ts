@@ -90,8 +90,10 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
   }
 
   protected createServer(): Server {
-    // allowHalfOpen: a client that ends its side still gets the upstream's answer.
-    return createServer({ allowHalfOpen: true, pauseOnConnect: true }, (c) => {
+    // allowHalfOpen: a client that ends its side still gets the upstream's answer. noDelay: the
+    // upstream's bytes go on as they come, as stunnel and ghostunnel do; with Nagle the tail of
+    // each write waited for the client's ACK (bulk through a route: 0.95x -> 1.0x stunnel, paired runs).
+    return createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (c) => {
       const running = this.onConnection(c);
       this.sessionsRunning.add(running);
       void running.finally(() => this.sessionsRunning.delete(running));
