@@ -10,8 +10,8 @@ import { recover } from './enroll';
 import { pinFallback } from './proxy';
 
 /** The routes saved in the data dir (`keyport routes`), hot-reloaded as `keyport proxy --config` is, and started once the first is saved. */
-function startProxyRoutes(keyport: Keyport, dataDir: string, vault: PinVault, log: (line: string) => void): Promise<SavedRoutesRunner> {
-  return runSavedRoutes(keyport, dataDir, { onEvent: (e) => log(`proxy-${eventLine(e)}`), onConnection: () => vault.touch() });
+function startProxyRoutes(keyport: Keyport, dataDir: string, log: (line: string) => void): Promise<SavedRoutesRunner> {
+  return runSavedRoutes(keyport, dataDir, { onEvent: (e) => log(`proxy-${eventLine(e)}`) });
 }
 
 /** `keyport daemon`: the renewal scheduler and the proxy routes, headless, one log line per event. */
@@ -28,29 +28,14 @@ export function registerDaemonCommand(program: Command): void {
       const o = cmd.opts<{ tick: string; retryMin: string; retryMax: string; rootsEvery: string }>();
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const fallback = pinFallback(globals);
-      let lock: () => Promise<void> = async () => undefined;
-      // Token PINs for the routes live in memory only (idle timeout); the scheduler signs with the same keys.
+      // PINs come from --pin-file or KEYPORT_PIN at each login (none is cached: nothing to lock);
+      // the vault remembers refused ones, for the routes and the scheduler alike.
       const vault = new PinVault({
         ...(fallback ? { fallback } : {}),
-        onLock: () => lock(),
         onPinRequired: (t) => void process.stdout.write(`${new Date().toISOString()} pin-required token=${JSON.stringify(t.token)}\n`),
       });
       try {
-        await withKeyport(
-          cmd,
-          (k) => {
-            lock = () => k.close();
-            // On lock the routes forget their session tickets too: no new connection as you without the key.
-            const onRoutes = (routes: SavedRoutesRunner): void => {
-              lock = async () => {
-                routes.forgetSessions();
-                await k.close();
-              };
-            };
-            return runDaemon(k, globals.dataDir ?? defaultDataDir(), vault, o, onRoutes);
-          },
-          vault,
-        );
+        await withKeyport(cmd, (k) => runDaemon(k, globals.dataDir ?? defaultDataDir(), o), vault);
       } catch (e) {
         fail(e, false);
       }
@@ -60,9 +45,7 @@ export function registerDaemonCommand(program: Command): void {
 async function runDaemon(
   k: Keyport,
   dataDir: string,
-  vault: PinVault,
   o: { tick: string; retryMin: string; retryMax: string; rootsEvery: string },
-  onRoutes: (routes: SavedRoutesRunner) => void,
 ): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${k.enrollment.clock().toISOString()} ${line}\n`);
   await recover(k);
@@ -74,8 +57,7 @@ async function runDaemon(
     clock: k.enrollment.clock,
   });
   scheduler.on('event', (e: SchedulerEvent) => log(eventLine(e)));
-  const routes = await startProxyRoutes(k, dataDir, vault, log);
-  onRoutes(routes);
+  const routes = await startProxyRoutes(k, dataDir, log);
   scheduler.start();
   log(`started pid=${process.pid}`);
   await new Promise<void>((resolve) => {
@@ -86,7 +68,6 @@ async function runDaemon(
   log('stopping');
   await scheduler.stop();
   await routes.stop();
-  vault.stopTimer();
   log('stopped');
 }
 

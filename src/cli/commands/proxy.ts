@@ -132,22 +132,16 @@ export function registerProxyCommands(program: Command): void {
           return;
         }
         const config = await configFrom(o);
-        const fallback = pinFallback(globals);
-        let lock: () => Promise<void> = async () => undefined;
         const say = (e: ProxyEvent): void => void process.stderr.write(`keyport proxy: ${describe(e)}\n`);
-        const vault = new PinVault({ ...(fallback ? { fallback } : {}), onLock: () => lock(), onPinRequired: (t) => say({ type: 'pin-required', ...t }) });
+        // The CLI caches no PIN (they come from --pin-file or KEYPORT_PIN at each login), so its vault
+        // only remembers refused PINs and says when one is missing: nothing to lock or to expire.
+        const fallback = pinFallback(globals);
+        const vault = new PinVault({ ...(fallback ? { fallback } : {}), onPinRequired: (t) => say({ type: 'pin-required', ...t }) });
         await withKeyport(
           cmd,
           async (keyport) => {
-            lock = () => keyport.close();
-            const proxy = await startProxy({ keyport, dataDir, config, ...(o.config ? { configFile: o.config } : {}), audit: o.audit, onEvent: say, onConnection: () => vault.touch() });
-            // On lock (PINs idle too long) the routes forget their session tickets too: no new connection as you without the key.
-            lock = async () => {
-              proxy.forgetSessions();
-              await keyport.close();
-            };
+            const proxy = await startProxy({ keyport, dataDir, config, ...(o.config ? { configFile: o.config } : {}), audit: o.audit, onEvent: say });
             await untilStopped(() => void proxy.reload());
-            vault.stopTimer();
             await proxy.close();
           },
           vault,

@@ -6,8 +6,6 @@ import { ProxyService, type ProxyOptions } from './service';
 
 /** Saved routes kept running until stop(). */
 export interface SavedRoutesRunner {
-  /** See ProxyService.forgetSessions (nothing to forget while no route runs). */
-  forgetSessions(): void;
   stop(): Promise<void>;
 }
 
@@ -38,7 +36,7 @@ export async function runSavedRoutes(
   opts: Pick<ProxyOptions, 'onEvent' | 'onConnection' | 'audit'> = {},
 ): Promise<SavedRoutesRunner> {
   let proxy = await startConfiguredProxy(keyport, dataDir, opts);
-  if (proxy) return { forgetSessions: () => proxy!.forgetSessions(), stop: () => proxy!.close() };
+  if (proxy) return { stop: () => proxy!.close() };
   let stopped = false;
   let starting: Promise<void> = Promise.resolve();
   const startOnce = async (): Promise<void> => {
@@ -53,7 +51,6 @@ export async function runSavedRoutes(
   };
   const unwatch = watchFile(savedRoutesFile(dataDir), () => void (starting = starting.then(startOnce)));
   return {
-    forgetSessions: () => proxy?.forgetSessions(),
     stop: async () => {
       stopped = true;
       unwatch();
