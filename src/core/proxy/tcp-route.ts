@@ -91,8 +91,8 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
 
   protected createServer(): Server {
     // allowHalfOpen: a client that ends its side still gets the upstream's answer. noDelay: the
-    // upstream's bytes go on as they come, as stunnel and ghostunnel do; with Nagle the tail of
-    // each write waited for the client's ACK (bulk through a route: 0.95x -> 1.0x stunnel, paired runs).
+    // upstream's bytes go on as they come, as stunnel and ghostunnel do; with Nagle a write's short
+    // tail (or a small answer after another) waited for the client's ACK.
     return createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (c) => {
       const running = this.onConnection(c);
       this.sessionsRunning.add(running);
