@@ -14,7 +14,8 @@
  *    stunnel's and the node:tls relay's resumed connections (key files) are the floor of C and of Node here,
  *    in wall time and in each proxy's CPU time per connection (/proc; steadier on a busy machine).
  * 3. Latency added per request (64-byte echo round trip on an open connection) by each proxy over
- *    a direct node:tls connection to the same Go echo server, p50 and p99.
+ *    a direct node:tls connection to the same Go echo server, p50 and p99, after 3,000 untimed
+ *    round trips on each connection; and the p99 of Keyport's first 1,600 (cold).
  * KEYPORT_BENCH_PROFILE=DIR writes the Keyport proxy's CPU profile to DIR.
  */
 import { connect as netConnect, type Socket } from 'node:net';
@@ -37,8 +38,14 @@ const BULK_TURNS = 9;
 const BULK_WARMUP_TURNS = 4;
 /** `warmup` connections of each kind run untimed first: a proxy runs long, so its handshake code is JIT-compiled. */
 const CONNECTIONS = { full: 40, resumed: 200, batches: 4, warmup: { full: 10, resumed: 200 } };
-/** Eight batches: each of the four sockets starts two of them. */
-const ECHO = { rounds: 1600, warmup: 100, batches: 8, bytes: 64 };
+/**
+ * Eight batches: each of the four sockets starts two of them. Untimed round trips first, since a
+ * proxy runs long: with 100 of them V8 was still compiling the small-record path of Keyport's
+ * proxy during the timed ones (60 functions finished TurboFan compiles there, --trace-opt: up to
+ * 26 ms of a compile thread each, on two cores), and that was its p99; with 3,000, a handful. The
+ * first `rounds` of the warm-up give the cold p99.
+ */
+const ECHO = { rounds: 1600, warmup: 3000, batches: 8, bytes: 64 };
 
 /** Runs the benchmark and returns its rows. */
 export async function run(): Promise<BenchRow[]> {
@@ -185,10 +192,14 @@ async function latencyRows(fx: ProxyFixture): Promise<BenchRow[]> {
   };
   try {
     const rtt: Record<keyof typeof sockets, number[]> = { direct: [], keyport: [], stunnel: [], relay: [] };
-    for (const s of Object.values(sockets)) await roundTrips(s, ECHO.warmup);
+    const entries = Object.entries(sockets) as Array<[keyof typeof sockets, Socket]>;
+    let coldKeyport: number[] = [];
+    for (const [name, s] of entries) {
+      const warmup = await roundTrips(s, ECHO.warmup);
+      if (name === 'keyport') coldKeyport = warmup.slice(0, ECHO.rounds);
+    }
     // Each batch starts with the next socket: whoever goes first after a pause takes the machine's
     // hiccups (a fixed order gave the tail to one proxy; reversed, it moved to another).
-    const entries = Object.entries(sockets) as Array<[keyof typeof sockets, Socket]>;
     for (let b = 0; b < ECHO.batches; b++) {
       for (const [name, s] of [...entries.slice(b % entries.length), ...entries.slice(0, b % entries.length)]) rtt[name].push(...(await roundTrips(s, ECHO.rounds / ECHO.batches)));
     }
@@ -201,6 +212,8 @@ async function latencyRows(fx: ProxyFixture): Promise<BenchRow[]> {
         rows.push({ bench: 'proxy', case: `latency added per request by the proxy, p${p} (${name === 'relay' ? 'node:tls relay' : name}; ratio: round trip over direct)`, value: (v - direct) * 1000, unit: 'us', ratio: v / direct });
       }
     }
+    const coldP99 = percentile(coldKeyport, 99);
+    rows.push({ bench: 'proxy', case: `echo round trip through a route, p99 of its first ${ECHO.rounds}, cold (keyport; ratio: over its warm p99)`, value: coldP99 * 1000, unit: 'us', ratio: coldP99 / percentile(rtt.keyport, 99) });
     return rows;
   } finally {
     Object.values(sockets).forEach((s) => s.destroy());
