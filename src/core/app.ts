@@ -87,7 +87,7 @@ export class Keyport {
         `Identity ${record.id} lives on token "${tokenName(record)}" and was not made by Keyport; delete it with the token's own tools.`,
       );
     }
-    const users = await savedRoutesUsing(this.dataDir, record);
+    const users = await savedRoutesUsing(this.dataDir, record.id, await this.records());
     if (users.length > 0) {
       throw new KeyportError(
         'KEYPORT_PROXY_IDENTITY_IN_USE',

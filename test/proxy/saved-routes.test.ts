@@ -97,14 +97,17 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
   });
 
   it('regression: keyport remove deleted the identity a saved route presents (the daemon then ran no route); now refused, nothing touched', async () => {
+    // A route may name it by a unique id prefix, as the proxy resolves it.
+    expect((await routes(['add', `127.0.0.1:${await freePort()}=127.0.0.1:${whoami.port},identity=${id.slice(0, 8)},name=prefix`])).code).toBe(0);
     const before = await readFile(path.join(data.path, 'proxy.yaml'), 'utf8');
     const env = { ...hsm.env, KEYPORT_PIN: hsm.pin };
     const removed = await runCli(['--pkcs11-module', hsm.module, 'remove', id], { dataDir: data.path, env });
     expect(removed.code).toBe(7);
-    expect(removed.stderr).toMatch(/^keyport: Cannot remove identity \S+ \(.*\): saved proxy settings use it \(route api\); remove or change them first \(on the Proxy screen, or `keyport routes remove NAME`\).*\[KEYPORT_PROXY_IDENTITY_IN_USE\]\n$/);
+    expect(removed.stderr).toMatch(/^keyport: Cannot remove identity \S+ \(.*\): saved proxy settings use it \(route api, route prefix\); remove or change them first \(on the Proxy screen, or `keyport routes remove NAME`\).*\[KEYPORT_PROXY_IDENTITY_IN_USE\]\n$/);
     const shown = await runCli(['--pkcs11-module', hsm.module, 'show', id, '--json'], { dataDir: data.path, env });
     expect(shown.code).toBe(0);
     expect(await readFile(path.join(data.path, 'proxy.yaml'), 'utf8')).toBe(before);
+    expect((await routes(['remove', 'prefix'])).code).toBe(0);
   });
 
   it('startConfiguredProxy serves the saved routes and picks up a route added or moved while it runs', async () => {

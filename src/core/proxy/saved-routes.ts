@@ -3,6 +3,8 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from '../identities/atomic-file';
+import { findByIdOrLabel } from '../identities/lookup';
+import type { IdentityRecord } from '../identities/schema';
 import { loadProxyConfigFile } from './config-file';
 import { readCaFiles } from './ca-files';
 import { inSetting } from './config-errors';
@@ -38,16 +40,26 @@ export async function checkRoute(dataDir: string, route: RouteConfig, identities
 }
 
 /**
- * What of the saved configuration presents `identity` (named by its id or label): "route NAME" and
- * "forward-proxy rule HOST". A saved file that cannot be read names nothing: it runs no route anyway.
+ * What of the saved configuration presents identity `id`: "route NAME" and "forward-proxy rule HOST",
+ * each named as the proxy resolves it among `records` (id, unique id prefix, or label; not `auto`).
+ * A saved file that cannot be read names nothing: it runs no route anyway.
  */
-export async function savedRoutesUsing(dataDir: string, identity: { id: string; label: string }): Promise<string[]> {
+export async function savedRoutesUsing(dataDir: string, id: string, records: IdentityRecord[]): Promise<string[]> {
   const config = await loadSavedRoutes(dataDir).catch(() => undefined);
-  const uses = (ref: string): boolean => ref === identity.id || ref === identity.label;
+  const presents = (ref: string): boolean => ref !== 'auto' && resolvesTo(records, ref) === id;
   return [
-    ...(config?.routes ?? []).filter((r) => uses(r.identity)).map((r) => `route ${routeName(r)}`),
-    ...(config?.httpProxy?.rules ?? []).filter((r) => uses(r.identity)).map((r) => `forward-proxy rule ${r.host}`),
+    ...(config?.routes ?? []).filter((r) => presents(r.identity)).map((r) => `route ${routeName(r)}`),
+    ...(config?.httpProxy?.rules ?? []).filter((r) => presents(r.identity)).map((r) => `forward-proxy rule ${r.host}`),
   ];
+}
+
+/** The id `ref` names among `records`; undefined when it names none or several (the proxy refuses those). */
+function resolvesTo(records: IdentityRecord[], ref: string): string | undefined {
+  try {
+    return findByIdOrLabel(records, ref, 'identity').id;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Adds a route (refused when its name or listen address is taken). */
