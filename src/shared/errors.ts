@@ -97,6 +97,7 @@ export const ErrorCodes = [
   'KEYPORT_PROXY_NOT_RUNNING',
   'KEYPORT_PROXY_STOPPED',
   'KEYPORT_PROXY_IDENTITY_IN_USE',
+  'KEYPORT_PROXY_CLIENT_SENT_TLS',
   // connection doctor: probes and saved endpoints
   'KEYPORT_DNS_FAILED',
   'KEYPORT_ENDPOINTS_CORRUPT',

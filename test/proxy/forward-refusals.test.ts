@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keychainBackend, type Backend } from '../identity/backends';
 import { requireBackend } from '../testbed/backend';
@@ -20,6 +21,16 @@ import { curl, freePort, routeStatus, runCli, startProxyCli, type ProxyProc } fr
 import { startWhoamiServer, type WhoamiServer } from './whoami-server';
 
 const missing = requireBackend('openssl').missing || requireBackend('keyring').missing || requireBackend('tls-nginx', TLS_SERVER_PROBES.nginx).missing;
+
+/** A TLS handshake with whatever listens on `port`; how it ended (an error code or message). */
+function tlsHandshake(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false });
+    s.once('secureConnect', () => resolve('handshake done'));
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.setTimeout(5000, () => s.destroy(new Error('no answer in 5 s')));
+  });
+}
 
 /** Sends `request` raw and returns everything the server answered before closing. */
 function raw(port: number, request: string): Promise<string> {
@@ -191,6 +202,20 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(await aborted()).toMatchObject([{ upstream: `localhost:${whoami.port}`, result: 'KEYPORT_PROXY_CLIENT_RESET' }]);
     const status = (await (await fetch(`${proxy.statusUrl}/status`)).json()) as { httpProxy: { errors: Record<string, number> } };
     expect(status.httpProxy.errors.KEYPORT_PROXY_CLIENT_RESET).toBe(1);
+  });
+
+  it('regression: a TLS client on a route (curl https://) had its ClientHello sent upstream as data, and the forward proxy answered one with a bare 400; now both close it and say why', async () => {
+    const before = await routeStatus(proxy, 'web');
+    expect(await tlsHandshake(routePort)).toBe('ECONNRESET');
+    expect(await tlsHandshake(httpPort)).toBe('ECONNRESET');
+    const said = (): string[] => proxy.proc.output().match(/^keyport proxy: route (web|http-proxy): The client started a TLS handshake, but Keyport listens in plain text .* \[KEYPORT_PROXY_CLIENT_SENT_TLS\]$/gm) ?? [];
+    await waitUntil(() => said().length === 2, { what: 'both refusals said', timeoutMs: 5000 });
+    const web = await routeStatus(proxy, 'web');
+    expect(web.errors).toMatchObject({ KEYPORT_PROXY_CLIENT_SENT_TLS: 1 });
+    expect(web.bytesUp, 'none of the ClientHello went upstream').toBe(before.bytesUp);
+    const status = (await (await fetch(`${proxy.statusUrl}/status`)).json()) as { httpProxy: { errors: Record<string, number> } };
+    expect(status.httpProxy.errors.KEYPORT_PROXY_CLIENT_SENT_TLS).toBe(1);
+    expect((await curl([`http://127.0.0.1:${routePort}/whoami`])).stdout, 'plain clients still served').toContain('"verify":"SUCCESS"');
   });
 
   it('refuses a non-loopback listener and a used port in one sentence, exit non-zero, and an empty command line', async () => {

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { KeyportError, toKeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
+import { CLIENT_SENT_TLS, startsTlsHandshake } from './client-tls';
 import { hostMatches } from './host-glob';
 import { Listener } from './listener';
 import { formatAddress, type HttpProxyConfig, type HttpRule } from './schema';
@@ -13,6 +14,8 @@ import { openUpstream } from './upstream';
 /** Request headers that belong to the hop to the proxy, not to the upstream. */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const ROUTE = 'http-proxy';
+/** Node's own answers to a request it could not parse, which a 'clientError' listener replaces. */
+const PARSE_ERROR_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, ERR_HTTP_REQUEST_TIMEOUT: 408 };
 
 interface LoadedRule extends HttpRule {
   caDer: Buffer[];
@@ -93,7 +96,20 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     const server = http.createServer((req, res) => this.onRequest(req, res));
     server.on('connect', (req: IncomingMessage, socket: Socket) => this.onConnect(req, socket));
     server.on('connection', (s: Socket) => this.onSocket(s));
+    server.on('clientError', (e: NodeJS.ErrnoException & { rawPacket?: Buffer }, s: Socket) => this.onClientError(e, s));
     return server;
+  }
+
+  /** A request that does not parse: Node's answer, unless it was a TLS handshake (HTTPS_PROXY=https://...), which is said. */
+  private onClientError(e: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
+    if (socket.bytesWritten === 0 && e.rawPacket && startsTlsHandshake(e.rawPacket)) {
+      this.stats.error('KEYPORT_PROXY_CLIENT_SENT_TLS');
+      this.deps.onFailure?.(ROUTE, 'KEYPORT_PROXY_CLIENT_SENT_TLS', CLIENT_SENT_TLS);
+      return void socket.destroy();
+    }
+    const status = PARSE_ERROR_STATUS[e.code ?? ''] ?? 400;
+    if (socket.writable && socket.bytesWritten === 0) socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+    socket.destroy();
   }
 
   /** Ends every upstream session, in use or idle (close). */

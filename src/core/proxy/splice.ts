@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { isKeyportError, type ErrorCode } from '../../shared/errors';
 import { coalescedPipe, type KeyportTlsSocket } from '../tls';
+import { CLIENT_SENT_TLS, startsTlsHandshake } from './client-tls';
 
 /** What happened to one spliced connection. */
 export interface SpliceResult {
@@ -26,6 +27,8 @@ export interface SpliceOptions {
  * not one write(2) per 16 KB record, from memory reused once the client has them); half-close
  * passed on (client FIN → close_notify + FIN upstream; upstream end → FIN to the client), an
  * upstream reset passed to the client as a reset, idle timeout, and both ends cut when `stop` aborts.
+ * A client whose first bytes are a TLS ClientHello is closed with KEYPORT_PROXY_CLIENT_SENT_TLS
+ * before any of them go up.
  * The client socket must come from a server with allowHalfOpen.
  */
 export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceOptions): Promise<SpliceResult> {
@@ -45,7 +48,22 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     // never when the handshake fails: counted once it is done, so a refused session sent nothing.
     let established = false;
     let heldUp = 0;
-    client.on('data', (b: Buffer) => (established ? opts.onUp(b.length) : (heldUp += b.length)));
+    let first = true;
+    // Registered before the pipe, so a refused first chunk is seen here before the pipe writes it
+    // (to an upstream destroyed by then: the write is dropped).
+    client.on('data', (b: Buffer) => {
+      if (first) {
+        first = false;
+        if (startsTlsHandshake(b)) return refuseTls();
+      }
+      if (established) opts.onUp(b.length);
+      else heldUp += b.length;
+    });
+    const refuseTls = (): void => {
+      settle({ result: 'KEYPORT_PROXY_CLIENT_SENT_TLS', message: CLIENT_SENT_TLS });
+      upstream.destroy();
+      client.destroy();
+    };
     upstream.once('secureConnect', () => {
       established = true;
       if (heldUp > 0) opts.onUp(heldUp);
