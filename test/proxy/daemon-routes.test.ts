@@ -1,12 +1,13 @@
 /**
  * `keyport daemon` runs the routes saved in the data dir (proxy.yaml) beside the scheduler, as the
  * desktop app does: curl through a saved route reaches nginx with the identity, and SIGTERM stops
- * the route. The identity comes from a real step-ca; the key is in a private gnome-keyring.
+ * the route; a route that cannot start does not stop the daemon (nor its renewals). The identity
+ * comes from a real step-ca; the key is in a private gnome-keyring.
  */
-import { writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enroll, startDaemon, startEnrollBed, startNginx, type EnrollBed } from '../enroll/bed';
+import { enroll, json, startDaemon, startEnrollBed, startNginx, type EnrollBed } from '../enroll/bed';
 import { keychainBackend, type Backend } from '../identity/backends';
 import { requireBackend } from '../testbed/backend';
 import { tempDir, type TempDir } from '../testbed/proc';
@@ -53,4 +54,26 @@ describe.skipIf(missing)('keyport daemon runs the saved routes', () => {
     }
     expect((await curl([`http://127.0.0.1:${port}/`], 3000)).code, 'the route stopped with the daemon').not.toBe(0);
   });
+
+  it('regression: a saved route whose CA file was gone made the daemon exit (code 6) before its scheduler started; now it says so, renews, and starts the routes once the file is back', async () => {
+    const dir = await tempDir('daemon-routes-ca');
+    const id = await enroll(bed, keychain, dir.path, 'daemon-ca.example');
+    await json(keychain, dir.path, ['renewal', 'set', id, '--step-ca', bed.stepCa.url, '--root', bed.ca.rootFile, '--at', '0.01']);
+    const caFile = path.join(dir.path, 'moved-away-ca.pem');
+    const port = await freePort();
+    await writeFile(path.join(dir.path, 'proxy.yaml'), `routes:\n  - name: web\n    listen: 127.0.0.1:${port}\n    upstream: 127.0.0.1:${nginx.port}\n    identity: ${id}\n    ca: ${caFile}\n    servername: localhost\n`);
+    const daemon = await startDaemon(keychain, dir.path);
+    try {
+      const [failed] = await daemon.waitFor('proxy-start-failed');
+      expect(failed).toContain(`code="KEYPORT_FILE_UNREADABLE" message="route web: Cannot read CA file ${caFile}:`);
+      await daemon.waitFor('renewed', { id, timeoutMs: 60_000 });
+      await copyFile(bed.ca.rootFile, caFile);
+      await daemon.waitFor('proxy-listening', { timeoutMs: 10_000 });
+      const r = await curl([`http://127.0.0.1:${port}${NGINX_WHOAMI_PATH}`, '-H', 'Host: localhost']);
+      expect(JSON.parse(r.stdout)).toMatchObject({ subject: 'CN=daemon-ca.example', verify: 'SUCCESS' });
+    } finally {
+      await daemon.proc.stop();
+      await dir.remove();
+    }
+  }, 120_000);
 });

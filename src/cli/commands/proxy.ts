@@ -75,6 +75,8 @@ function describe(e: ProxyEvent): string {
       return `configuration reloaded (${e.routes} routes)`;
     case 'reload-failed':
       return `reload refused, the running configuration stays: ${e.message} [${e.code}]`;
+    case 'start-failed':
+      return `the saved routes did not start: ${e.message} [${e.code}]; they start once proxy.yaml or a CA file it names changes`;
     case 'status':
       return `status: ${e.url}/status and ${e.url}/metrics`;
     case 'session-failed':

@@ -1,6 +1,7 @@
 import type { Keyport } from '../app';
 import { toKeyportError } from '../../shared/errors';
 import { watchFile } from '../watch-file';
+import { caFilesOf } from './ca-files';
 import { loadSavedRoutes, savedRoutesFile } from './saved-routes';
 import { ProxyService, type ProxyOptions } from './service';
 
@@ -25,31 +26,33 @@ export async function startConfiguredProxy(
 }
 
 /**
- * The saved routes, running now if there are any, else from when the file first gets some
- * (`keyport routes add` while `keyport daemon` runs): until then the file is watched, and a start
- * that fails then is reported as a `reload-failed` event and tried again at the next change. A
- * failure of the first start is thrown. Once running, the proxy reloads the file itself.
+ * The saved routes, running now if they can, else from when they can: until then `proxy.yaml` and
+ * every CA file it names are watched, and a change tries again (`keyport routes add` of the first
+ * route, a CA file put back). A start that fails is a `start-failed` event, never thrown: the
+ * daemon's renewal scheduler must not stop because a route cannot run. Once running, the proxy
+ * reloads the file itself.
  */
 export async function runSavedRoutes(
   keyport: Keyport,
   dataDir: string,
   opts: Pick<ProxyOptions, 'onEvent' | 'onConnection' | 'audit'> = {},
 ): Promise<SavedRoutesRunner> {
-  let proxy = await startConfiguredProxy(keyport, dataDir, opts);
-  if (proxy) return { stop: () => proxy!.close() };
+  let proxy: ProxyService | undefined;
   let stopped = false;
   let starting: Promise<void> = Promise.resolve();
-  const startOnce = async (): Promise<void> => {
+  let unwatch = (): void => undefined;
+  const tryStart = async (): Promise<void> => {
     if (proxy || stopped) return;
+    unwatch();
     try {
       proxy = await startConfiguredProxy(keyport, dataDir, opts);
     } catch (e) {
       const err = toKeyportError(e);
-      opts.onEvent?.({ type: 'reload-failed', code: err.code, message: err.message });
+      opts.onEvent?.({ type: 'start-failed', code: err.code, message: err.message });
     }
-    if (proxy) unwatch();
+    if (!proxy && !stopped) unwatch = watchAll(await filesToWatch(dataDir), () => void (starting = starting.then(tryStart)));
   };
-  const unwatch = watchFile(savedRoutesFile(dataDir), () => void (starting = starting.then(startOnce)));
+  await tryStart();
   return {
     stop: async () => {
       stopped = true;
@@ -58,4 +61,16 @@ export async function runSavedRoutes(
       await proxy?.close();
     },
   };
+}
+
+/** proxy.yaml and the CA files it names (none while it does not parse). */
+async function filesToWatch(dataDir: string): Promise<string[]> {
+  const config = await loadSavedRoutes(dataDir).catch(() => undefined);
+  return [savedRoutesFile(dataDir), ...(config ? caFilesOf(config) : [])];
+}
+
+/** One change of any of `files` calls `onChange`; returns the unsubscribe function. */
+function watchAll(files: string[], onChange: () => void): () => void {
+  const stops = files.map((f) => watchFile(f, onChange));
+  return () => stops.forEach((stop) => stop());
 }

@@ -2,6 +2,7 @@ import { watchRegistry } from '../identities/watch';
 import { watchFile } from '../watch-file';
 import { AuditLog } from '../audit';
 import { toKeyportError } from '../../shared/errors';
+import { caFilesOf } from './ca-files';
 import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
 import { IdentityResolver, requireIdentity, type IdentitySource } from './identity-resolver';
@@ -17,6 +18,8 @@ export type ProxyEvent =
   | { type: 'listening'; route: string; address: string; upstream: string }
   | { type: 'reloaded'; routes: number }
   | { type: 'reload-failed'; code: string; message: string }
+  /** Saved routes that could not start (`keyport daemon`): tried again when their file or a CA file it names changes. */
+  | { type: 'start-failed'; code: string; message: string }
   | { type: 'status'; url: string }
   | { type: 'session-failed'; route: string; code: string; message: string }
   | { type: 'pin-required'; module: string; token: string };
@@ -164,7 +167,7 @@ export class ProxyService {
    * (root rotation) reaches new connections without a restart, as a reload.
    */
   private watchCaFiles(): void {
-    const files = new Set([...this.config.routes.flatMap((r) => r.ca ?? []), ...(this.config.httpProxy?.rules ?? []).flatMap((r) => r.ca ?? [])]);
+    const files = new Set(caFilesOf(this.config));
     for (const [file, stop] of this.caWatches) {
       if (files.has(file)) continue;
       stop();
