@@ -120,7 +120,6 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     this.deps.onConnection?.();
     stats.active++;
     stats.total++;
-    client.setNoDelay(true);
     client.on('error', () => client.destroy()); // before the splice owns it: a client that resets while we handshake
     client.on('close', () => {
       this.open.delete(client);
