@@ -113,7 +113,7 @@ export function registerProxyCommands(program: Command): void {
   program
     .command('proxy')
     .description('plain TCP (or HTTP) on loopback, mTLS upstream with your identity; runs until Ctrl+C (SIGHUP reloads)')
-    .option('--route <spec>', 'LISTEN=HOST:PORT,identity=ID[,ca=FILE][,servername=N][,alpn=h2][,limit=N][,idle=SECONDS]; repeatable', collect, [])
+    .option('--route <spec>', 'LISTEN=HOST:PORT,identity=ID[,ca=FILE][,servername=N][,alpn=h2][,limit=N][,idle=SECONDS][,name=N]; repeatable', collect, [])
     .option('--config <file>', 'routes from a YAML or JSON file (see the README); reloaded when it changes')
     .option('--http-proxy <address>', 'an HTTP forward proxy on this loopback address (needs --http-rule)')
     .option('--http-rule <rule>', 'host=PATTERN,identity=ID[,ca=FILE][,port=N] for --http-proxy; repeatable', collect, [])
