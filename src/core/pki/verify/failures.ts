@@ -40,7 +40,7 @@ export function noTrustedPath(path: CandidatePath & { anchored: false }): Keypor
 }
 
 function unknownCaMessage(stop: string, certs: readonly ParsedCert[], top: ParsedCert): string {
-  const hint = 'pass its CA with --ca if you trust it';
+  const hint = 'pass its CA if you trust it (--ca FILE, or ca=FILE on a proxy route or rule)';
   if (stop === 'too-long') {
     return `The server's certificate chain is longer than ${MAX_PATH_LENGTH} certificates without reaching a trusted CA; the server's configuration must be fixed.`;
   }
