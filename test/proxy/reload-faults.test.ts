@@ -56,6 +56,24 @@ describe.skipIf(missing)('keyport proxy: hot reload, renewal under load, upstrea
     return p;
   }
 
+  /** A renewal as `keyport renew` makes it: a CSR from the same key, signed again by the CA; the new leaf, base64 DER. */
+  async function renewedLeaf(): Promise<string> {
+    const csr = (await cli(['export', id, '--csr'])).stdout;
+    const renewed = await ca.signCsr(csr, { eku: ['clientAuth'] });
+    return Buffer.from(renewed.split('-----END CERTIFICATE-----')[0]!.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('base64');
+  }
+
+  /** Writes `leaf` into alice's registry record, as `keyport renew` does. */
+  async function swapLeaf(leaf: string): Promise<void> {
+    await new Registry(data.path).update((d) => {
+      const record = d.identities.find((r) => r.id === id)!;
+      record.chain = [leaf, ...record.chain.slice(1)];
+    });
+  }
+
+  const serialOf = (body: Buffer): string => stripZeros((JSON.parse(body.toString()) as { serial: string }).serial);
+  const aliceSerial = async (): Promise<string> => stripZeros((JSON.parse((await cli(['show', id, '--json'])).stdout) as { serial: string }).serial);
+
   it('applies an edited route file to new connections within a second, keeps the open one, refuses a bad edit, reloads on SIGHUP', async () => {
     const [portA, portB] = [await freePort(), await freePort()];
     const file = path.join(data.path, 'routes.yaml');
@@ -92,35 +110,51 @@ describe.skipIf(missing)('keyport proxy: hot reload, renewal under load, upstrea
   it('a renewed certificate swapped in under load: zero failures, new connections show the new serial', async () => {
     const port = await freePort();
     const proxy = await proxyWith(['--route', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=alice,ca=${ca.rootFile},servername=localhost`]);
-    const oldSerial = stripZeros((JSON.parse((await cli(['show', id, '--json'])).stdout) as { serial: string }).serial);
-    // The renewal: a CSR from the same key, signed again by the CA, written into the registry as `keyport renew` does.
-    const csr = (await cli(['export', id, '--csr'])).stdout;
-    const renewed = await ca.signCsr(csr, { eku: ['clientAuth'] });
-    const chain = renewed.split(/(?<=-----END CERTIFICATE-----\n?)/).filter((p) => p.includes('BEGIN')).map((p) => Buffer.from(p.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('base64'));
+    const oldSerial = await aliceSerial();
+    const leaf = await renewedLeaf();
     const serials = new Set<string>();
     let swapped = 0;
     const run = load(20, 25, async (c, i) => {
       if (c === 0 && i === 10) {
-        await new Registry(data.path).update((d) => {
-          const record = d.identities.find((r) => r.id === id)!;
-          record.chain = [chain[0]!, ...record.chain.slice(1)];
-        });
+        await swapLeaf(leaf);
         swapped = Date.now();
       }
       return get(port, '/whoami');
-    }, (body) => serials.add(stripZeros((JSON.parse(body.toString()) as { serial: string }).serial)));
+    }, (body) => serials.add(serialOf(body)));
     const { ok, failures } = await run;
     expect(failures).toEqual([]);
     expect(ok).toBe(500);
     expect(swapped).toBeGreaterThan(0);
-    const newSerial = stripZeros((JSON.parse((await cli(['show', id, '--json'])).stdout) as { serial: string }).serial);
+    const newSerial = await aliceSerial();
     expect(newSerial).not.toBe(oldSerial);
     expect(serials.has(oldSerial)).toBe(true);
     // Soon after the swap (fs.watch + 100 ms debounce; the 1 s poll is the fallback) every new connection carries the new certificate.
     await new Promise((r) => setTimeout(r, Math.max(0, swapped + 1500 - Date.now())));
-    for (let i = 0; i < 3; i++) expect(stripZeros((JSON.parse((await get(port, '/whoami')).body.toString()) as { serial: string }).serial)).toBe(newSerial);
+    for (let i = 0; i < 3; i++) expect(serialOf((await get(port, '/whoami')).body)).toBe(newSerial);
     await proxy.stop();
   }, 90_000);
+
+  it('regression: identity=auto sessions that resumed were audited without identity or serial, and resumed as the old certificate after a renewal; now audited as the identity, and a renewal makes the next connection sign again', async () => {
+    const port = await freePort();
+    const proxy = await proxyWith(['--route', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=auto,ca=${ca.rootFile},servername=localhost,name=auto`]);
+    const oldSerial = await aliceSerial();
+    for (let i = 0; i < 2; i++) expect(serialOf((await get(port, '/whoami')).body)).toBe(oldSerial);
+    expect(await routeStatus(proxy, 'auto')).toMatchObject({ handshakesFull: 1, handshakesResumed: 1 });
+    await swapLeaf(await renewedLeaf());
+    const newSerial = await aliceSerial();
+    await new Promise((r) => setTimeout(r, 1500)); // fs.watch + 100 ms debounce; the 1 s poll is the fallback
+    for (let i = 0; i < 2; i++) expect(serialOf((await get(port, '/whoami')).body), 'the server sees the renewed certificate').toBe(newSerial);
+    expect(await routeStatus(proxy, 'auto')).toMatchObject({ handshakesFull: 2, handshakesResumed: 2 });
+    await proxy.stop();
+    const audit = JSON.parse((await cli(['audit', '--json'])).stdout) as Array<{ route: string; identity: string; serial?: string; resumed: boolean }>;
+    const lines = audit.filter((l) => l.route === 'auto').map((l) => ({ identity: l.identity, serial: stripZeros(l.serial ?? '-'), resumed: l.resumed }));
+    expect(lines).toEqual([
+      { identity: id, serial: oldSerial, resumed: false },
+      { identity: id, serial: oldSerial, resumed: true },
+      { identity: id, serial: newSerial, resumed: false },
+      { identity: id, serial: newSerial, resumed: true },
+    ]);
+  }, 60_000);
 
   it('an upstream reset mid-stream reaches the client as a reset, a killed upstream ends the connection; the proxy keeps serving', async () => {
     const port = await freePort();

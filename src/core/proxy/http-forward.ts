@@ -77,6 +77,11 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     this.retireAgents();
   }
 
+  /** The registry changed: as TcpRoute.registryChanged, for rules with `auto` (the tickets are shared by every rule). */
+  registryChanged(): void {
+    if (this.rules.some((r) => r.identity === 'auto')) this.sessions.clear();
+  }
+
   protected prepare(config: HttpProxyConfig): Promise<LoadedRule[]> {
     return loadRules(config);
   }

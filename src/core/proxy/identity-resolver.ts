@@ -43,6 +43,12 @@ export interface UsedIdentity {
 export class IdentityResolver {
   private readonly cache = new Map<string, Promise<ResolvedIdentity>>();
   private candidates?: Promise<IdentityCandidate[]>;
+  /**
+   * Which identity each leaf `auto` presented belongs to (base64 DER -> id, serial), for the
+   * sessions that resume its tickets and send no certificate. A leaf's id and serial never change,
+   * so this outlives invalidate(); it grows by one entry per certificate presented.
+   */
+  private readonly selected = new Map<string, Required<UsedIdentity>>();
 
   constructor(private readonly source: IdentitySource) {}
 
@@ -65,9 +71,15 @@ export class IdentityResolver {
         const chosen = chooseIdentity(request, candidates);
         const r = await this.resolve(chosen.id);
         Object.assign(used, { id: r.id, serial: r.serial });
+        this.selected.set(r.chain[0]!.toString('base64'), { id: r.id, serial: r.serial });
         return { signer: r.signer, chain: r.chain, label: r.label };
       },
     };
+  }
+
+  /** The identity `auto` chose when it presented `leaf` (a resumed session's, from its ticket). */
+  selectedBy(leaf: Buffer): UsedIdentity | undefined {
+    return this.selected.get(leaf.toString('base64'));
   }
 
   /** The identity `query` names, loaded once. */

@@ -85,7 +85,7 @@ export class ProxyService {
       await proxy.close();
       throw e;
     }
-    proxy.stops.push(watchRegistry(opts.dataDir, () => proxy.resolver.invalidate()));
+    proxy.stops.push(watchRegistry(opts.dataDir, () => proxy.registryChanged()));
     if (opts.configFile) proxy.stops.push(watchFile(opts.configFile, () => void proxy.reload()));
     proxy.watchCaFiles();
     proxy.stops.push(() => proxy.unwatchCaFiles());
@@ -116,6 +116,13 @@ export class ProxyService {
       ...(this.http ? { httpProxy: this.http.stats.view() } : {}),
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
     };
+  }
+
+  /** New connections load identities again (a renewed certificate); open ones keep theirs. */
+  private registryChanged(): void {
+    this.resolver.invalidate();
+    for (const route of this.routes.values()) route.registryChanged();
+    this.http?.registryChanged();
   }
 
   /** Reads the configuration again (file or saved routes) and the registry; a bad file keeps the running config. */

@@ -65,6 +65,14 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     this.sessions.clear();
   }
 
+  /**
+   * The registry changed (a renewal): `auto` tickets go, since they would resume as the certificate
+   * they were issued for; a fixed identity's are keyed by its leaf, so a new one finds none.
+   */
+  registryChanged(): void {
+    if (this.config.identity === 'auto') this.sessions.clear();
+  }
+
   protected prepare(config: RouteConfig): Promise<Buffer[]> {
     return readCaFiles(config.ca);
   }

@@ -96,6 +96,9 @@ export async function openUpstream(t: UpstreamTarget, ctx: UpstreamContext): Pro
   });
   socket.once('secureConnect', () => {
     resumed = socket.tlsInfo.resumed;
+    // `auto` resumed without the server asking for a certificate: the ticket's leaf says who we are.
+    const { clientLeaf } = socket.tlsInfo;
+    if (!used.id && clientLeaf) Object.assign(used, ctx.resolver.selectedBy(clientLeaf));
     ctx.stats.handshake(performance.now() - started, resumed);
   });
   session.socket = socket;

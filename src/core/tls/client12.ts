@@ -68,7 +68,10 @@ export async function finish12(io: HandshakeIo, s: HelloState, sh: ServerHello, 
   const master = info.extendedMasterSecret
     ? extendedMasterSecret(suite.hash, preMaster, s.transcript.hash())
     : classicMasterSecret(suite.hash, preMaster, s.params.random, sh.random);
-  if (request && identity) await sendCertificateVerify(io, s, request, identity.signer, info);
+  if (request && identity) {
+    await sendCertificateVerify(io, s, request, identity.signer, info);
+    info.clientLeaf = identity.chain[0];
+  }
 
   const keys = keyBlock(suite, master, s.params.random, sh.random);
   io.sendChangeCipherSpec();

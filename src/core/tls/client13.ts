@@ -60,6 +60,7 @@ export async function finish13(io: HandshakeIo, s: HelloState, sh: ServerHello, 
     resumed,
     serverChain: resumed ? (s.ticket?.serverChain ?? []) : [],
     clientCertificateSent: false,
+    ...(resumed && s.ticket?.clientLeaf ? { clientLeaf: s.ticket.clientLeaf } : {}),
   };
   const request = resumed ? undefined : await authenticateServer(io, s, info);
   await expectServerFinished(io, s, suite, sHs);
@@ -190,4 +191,5 @@ async function sendClientAuth(io: HandshakeIo, s: HelloState, request: Certifica
   io.send(cv);
   info.signatureScheme = scheme;
   info.clientCertificateSent = true;
+  info.clientLeaf = chain[0];
 }

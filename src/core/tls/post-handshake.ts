@@ -94,6 +94,7 @@ export class PostHandshake {
       expiresAt: now + Math.min(nst.lifetimeSeconds * 1000, MAX_TICKET_LIFETIME_MS),
       ...(info.alpn ? { alpn: info.alpn } : {}),
       serverChain: info.serverChain,
+      ...(info.clientLeaf ? { clientLeaf: info.clientLeaf } : {}),
     });
   }
 }

@@ -14,6 +14,8 @@ export interface SessionTicket {
   alpn?: string;
   /** The chain the server proved it owns when the ticket was issued. */
   serverChain: Buffer[];
+  /** The leaf of the client certificate the session was authenticated with, if one was sent. */
+  clientLeaf?: Buffer;
 }
 
 /** RFC 8446 §4.6.1: a ticket lives at most seven days. */

@@ -92,6 +92,11 @@ export interface TlsInfo {
   serverChain: Buffer[];
   certificateRequest?: { signatureAlgorithms: string[]; certificateAuthorities: string[] };
   clientCertificateSent: boolean;
+  /**
+   * The leaf (DER) of the certificate we authenticated with: sent in this handshake or, on a
+   * resumption, in the one whose ticket it used (the server still knows us by that certificate).
+   */
+  clientLeaf?: Buffer;
   /** TLS 1.2 only: false when the server lacked the extended master secret and allowTls12WithoutEms let it pass. */
   extendedMasterSecret?: boolean;
 }
