@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import tls from 'node:tls';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBackend } from '../test/testbed/backend';
@@ -276,6 +277,13 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     await page.locator('[data-field=proxy-state][data-running=true]').waitFor();
     const answer = await httpGet(`http://127.0.0.1:${port}${NGINX_WHOAMI_PATH}`);
     expect(answer.body).toContain('alice-e2e');
+    // A client that speaks TLS to the route (curl https://): the card says what failed and why.
+    await tlsHello(port);
+    const failures = page.locator('[data-field=route-failures] .error-text');
+    await failures.waitFor({ timeout: 10_000 });
+    expect(await failures.getAttribute('data-code')).toBe('KEYPORT_PROXY_CLIENT_SENT_TLS');
+    expect(await failures.innerText()).toMatch(/^1 connection failed; the last at .*: The client started a TLS handshake, but Keyport listens in plain text/);
+    await check('proxy-route-failure');
     await page.getByRole('button', { name: 'Stop routes' }).click();
     await page.locator('[data-field=proxy-state][data-running=false]').waitFor();
   });
@@ -296,6 +304,16 @@ async function runTest(page: Page, url: string, caFile: string): Promise<void> {
   await page.getByLabel('URL').fill(url);
   await page.getByLabel('CA files').setInputFiles(caFile);
   await page.getByRole('button', { name: 'Run test' }).click();
+}
+
+/** Starts a TLS handshake with whatever listens on `port`, as `curl https://` would; resolves once it ended. */
+function tlsHello(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+    s.once('secureConnect', () => s.destroy());
+    s.once('error', () => undefined);
+    s.once('close', () => resolve());
+  });
 }
 
 /** A plain HTTP GET, as curl through the route would do. */

@@ -37,6 +37,8 @@ export interface RouteStats {
   handshakeMsP50: number | null;
   handshakeMsP95: number | null;
   errors: Record<string, number>;
+  /** The latest failure, in words: what the screens and `keyport proxy --status` show beside the counts. */
+  lastError?: { at: string; code: string; message: string };
 }
 
 /** A saved route, with its counters while the proxy runs. */

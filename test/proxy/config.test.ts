@@ -115,11 +115,12 @@ describe('host patterns, loopback, stats', () => {
     for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com']) expect(isLoopback(h)).toBe(false);
   });
 
-  it('computes nearest-rank p50/p95 and counts errors by code', () => {
+  it('computes nearest-rank p50/p95, counts errors by code and keeps the last one in words', () => {
     const s = new RouteStats('r', 'l', 'u');
     for (let i = 1; i <= 100; i++) s.handshake(i, i % 2 === 0);
-    s.error('KEYPORT_TLS_CLOSED');
-    s.error('KEYPORT_TLS_CLOSED');
-    expect(s.view()).toMatchObject({ handshakesFull: 50, handshakesResumed: 50, handshakeMsP50: 50, handshakeMsP95: 95, errors: { KEYPORT_TLS_CLOSED: 2 } });
+    expect(s.view().lastError).toBeUndefined();
+    s.error('KEYPORT_TLS_CLOSED', 'first');
+    s.error('KEYPORT_TLS_CLOSED', 'second');
+    expect(s.view()).toMatchObject({ handshakesFull: 50, handshakesResumed: 50, handshakeMsP50: 50, handshakeMsP95: 95, errors: { KEYPORT_TLS_CLOSED: 2 }, lastError: { code: 'KEYPORT_TLS_CLOSED', message: 'second' } });
   });
 });

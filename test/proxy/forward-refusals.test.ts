@@ -151,8 +151,10 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(status!.routes[0]).toMatchObject({ route: 'web', listen: `127.0.0.1:${routePort}`, upstream: `127.0.0.1:${nginx.port}` });
     expect(status!.routes[0]!.total as number).toBeGreaterThanOrEqual(1);
     expect(status!.httpProxy.errors).toMatchObject({ KEYPORT_PROXY_HOST_NOT_ROUTED: 2, KEYPORT_PROXY_CONNECT_REFUSED: 2 });
+    expect(status!.httpProxy.lastError).toMatchObject({ code: 'KEYPORT_PROXY_CONNECT_REFUSED', message: expect.stringMatching(/^Keyport's HTTP proxy does not tunnel CONNECT localhost:\d+: ask for http:/) });
     const text = await cli(['proxy', '--status']);
     expect(text.stdout).toMatch(/^ROUTE\s+LISTEN/);
+    expect(text.stdout).toMatch(/^http-proxy: last error \S+: Keyport's HTTP proxy does not tunnel CONNECT .* \[KEYPORT_PROXY_CONNECT_REFUSED\]$/m);
     const metrics = await (await fetch(`${proxy.statusUrl}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`keyport_proxy_connections_total\\{route="web",upstream="127.0.0.1:${nginx.port}"\\} \\d+`));
     expect(metrics).toMatch(/keyport_proxy_errors_total\{route="http-proxy",upstream="per rule",code="KEYPORT_PROXY_HOST_NOT_ROUTED"\} 2/);

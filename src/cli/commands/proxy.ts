@@ -97,15 +97,18 @@ function untilStopped(onHup: () => void): Promise<void> {
   });
 }
 
+/** The counters as a table, then each route's last error in words. */
 function statusText(all: ProxyStatus[]): string {
   const rows = [['ROUTE', 'LISTEN', 'UPSTREAM', 'ACTIVE', 'TOTAL', 'UP', 'DOWN', 'FULL/RESUMED', 'P50/P95 MS', 'ERRORS']];
+  const last: string[] = [];
   for (const s of all) {
     for (const r of [...s.routes, ...(s.httpProxy ? [s.httpProxy] : [])]) {
       const errors = Object.entries(r.errors).map(([c, n]) => `${c}=${n}`).join(' ') || '-';
       rows.push([r.route, r.listen, r.upstream, `${r.active}`, `${r.total}`, `${r.bytesUp}`, `${r.bytesDown}`, `${r.handshakesFull}/${r.handshakesResumed}`, `${r.handshakeMsP50 ?? '-'}/${r.handshakeMsP95 ?? '-'}`, errors]);
+      if (r.lastError) last.push(`${r.route}: last error ${r.lastError.at}: ${r.lastError.message} [${r.lastError.code}]`);
     }
   }
-  return table(rows);
+  return table(rows) + last.map((line) => `${line}\n`).join('');
 }
 
 /** `proxy`: run routes in the foreground, or `--status` of a running one. */

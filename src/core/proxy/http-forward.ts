@@ -108,7 +108,7 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   /** A request that does not parse: Node's answer, unless it was a TLS handshake (HTTPS_PROXY=https://...), which is said. */
   private onClientError(e: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
     if (socket.bytesWritten === 0 && e.rawPacket && startsTlsHandshake(e.rawPacket)) {
-      this.stats.error('KEYPORT_PROXY_CLIENT_SENT_TLS');
+      this.stats.error('KEYPORT_PROXY_CLIENT_SENT_TLS', CLIENT_SENT_TLS);
       this.deps.onFailure?.(ROUTE, 'KEYPORT_PROXY_CLIENT_SENT_TLS', CLIENT_SENT_TLS);
       return void socket.destroy();
     }
@@ -137,7 +137,7 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
 
   private onSocket(s: Socket): void {
     if (this.stats.active >= this.config.maxConnections) {
-      this.stats.error('KEYPORT_PROXY_ROUTE_FULL');
+      this.stats.error('KEYPORT_PROXY_ROUTE_FULL', `The HTTP proxy's limit of ${this.config.maxConnections} open connections is reached; new ones are refused until one ends.`);
       s.destroy();
       return;
     }
@@ -151,9 +151,10 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   }
 
   private onConnect(req: IncomingMessage, socket: Socket): void {
-    this.stats.error('KEYPORT_PROXY_CONNECT_REFUSED');
+    const sentence = `Keyport's HTTP proxy does not tunnel CONNECT ${req.url ?? ''}: ask for http://${hostOnly(req.url)}/... through it (Keyport adds TLS and your identity), or use a TCP route (keyport proxy --route).`;
+    this.stats.error('KEYPORT_PROXY_CONNECT_REFUSED', sentence);
     socket.on('error', () => socket.destroy()); // clients reset after reading the refusal
-    const body = `Keyport's HTTP proxy does not tunnel CONNECT ${req.url ?? ''}: ask for http://${hostOnly(req.url)}/... through it (Keyport adds TLS and your identity), or use a TCP route (keyport proxy --route).\n`;
+    const body = `${sentence}\n`;
     socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
 
@@ -176,8 +177,9 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const rule = this.rules.find((r) => hostMatches(r.host, host));
     if (!rule) {
-      this.stats.error('KEYPORT_PROXY_HOST_NOT_ROUTED');
-      return refuse(res, 403, 'KEYPORT_PROXY_HOST_NOT_ROUTED', `Host ${host} matches no rule of this Keyport proxy; add a rule (host=PATTERN,identity=ID) to reach it.`);
+      const sentence = `Host ${host} matches no rule of this Keyport proxy; add a rule (host=PATTERN,identity=ID) to reach it.`;
+      this.stats.error('KEYPORT_PROXY_HOST_NOT_ROUTED', sentence);
+      return refuse(res, 403, 'KEYPORT_PROXY_HOST_NOT_ROUTED', sentence);
     }
     const port = url.port ? Number(url.port) : (rule.port ?? 443);
     this.forward(req, res, rule, url, host, port);

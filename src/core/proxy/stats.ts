@@ -15,6 +15,7 @@ export class RouteStats {
   handshakesFull = 0;
   handshakesResumed = 0;
   readonly errors = new Map<string, number>();
+  private lastError: RouteStatsView['lastError'];
   private readonly latencies: number[] = [];
   private next = 0;
 
@@ -32,8 +33,10 @@ export class RouteStats {
     this.next = (this.next + 1) % LATENCY_WINDOW;
   }
 
-  error(code: string): void {
+  /** Counts a failure; its sentence becomes the route's last error. */
+  error(code: string, message: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+    this.lastError = { at: new Date().toISOString(), code, message };
   }
 
   view(): RouteStatsView {
@@ -51,6 +54,7 @@ export class RouteStats {
       handshakeMsP50: percentile(sorted, 0.5),
       handshakeMsP95: percentile(sorted, 0.95),
       errors: Object.fromEntries(this.errors),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }
 }

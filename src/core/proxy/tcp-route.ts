@@ -108,20 +108,21 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     });
   }
 
-  /** Tells of the first connection refused since the route last had room (one line per episode, not per connection). */
-  private reportFull(): void {
+  /** Counts a connection refused for the limit; says so once per episode (the first since the route last had room). */
+  private refuseFull(client: Socket): void {
+    const max = this.config.maxConnections;
+    const message = `This route's limit of ${max} open connection${max === 1 ? '' : 's'} is reached; new ones are refused (reset) until one ends: raise limit= (maxConnections) if more are expected.`;
+    this.stats.error('KEYPORT_PROXY_ROUTE_FULL', message);
+    client.destroy();
     if (this.fullReported) return;
     this.fullReported = true;
-    const max = this.config.maxConnections;
-    this.deps.onFailure?.(routeName(this.config), 'KEYPORT_PROXY_ROUTE_FULL', `This route's limit of ${max} open connection${max === 1 ? '' : 's'} is reached; new ones are refused (reset) until one ends: raise limit= (maxConnections) if more are expected.`);
+    this.deps.onFailure?.(routeName(this.config), 'KEYPORT_PROXY_ROUTE_FULL', message);
   }
 
   private async onConnection(client: Socket): Promise<void> {
     const { stats } = this;
     if (this.open.size >= this.config.maxConnections) {
-      stats.error('KEYPORT_PROXY_ROUTE_FULL');
-      client.destroy();
-      this.reportFull();
+      this.refuseFull(client);
       return;
     }
     this.open.add(client);

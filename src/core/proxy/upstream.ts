@@ -59,7 +59,7 @@ export async function openUpstream(t: UpstreamTarget, ctx: UpstreamContext): Pro
       if (finished) return;
       finished = true;
       if (result !== 'ok') {
-        ctx.stats.error(result);
+        ctx.stats.error(result, message ?? result);
         ctx.onFailure?.(t.route, result, message ?? result);
       }
       ctx.audit?.append({

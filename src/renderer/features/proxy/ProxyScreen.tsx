@@ -119,11 +119,27 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
           )}
         </div>
       </div>
+      {stats?.lastError && <RouteFailures stats={stats} lastError={stats.lastError} />}
       <div className="row reproduce-head">
         <code className="mono">{snippet}</code>
         <CopyButton text={snippet} label="Copy curl" />
       </div>
     </Card>
+  );
+}
+
+/** Why connections through the route failed: how many, and the last one's sentence (its code on the element). */
+function RouteFailures({ stats, lastError }: { stats: RouteStats; lastError: NonNullable<RouteStats['lastError']> }) {
+  const failed = Object.values(stats.errors).reduce((sum, n) => sum + n, 0);
+  return (
+    <div className="route-failures" data-field="route-failures">
+      <ErrorText code={lastError.code}>
+        <span>
+          {failed === 1 ? '1 connection failed' : `${failed} connections failed`}; the last at{' '}
+          <time dateTime={lastError.at}>{new Date(lastError.at).toLocaleTimeString()}</time>: {lastError.message}
+        </span>
+      </ErrorText>
+    </div>
   );
 }
 
