@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Page } from 'playwright-core';
@@ -288,6 +288,28 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     await page.locator('[data-field=proxy-state][data-running=false]').waitFor();
   });
 
+  it('shows the forward proxy saved in proxy.yaml (read-only): its rules, its counters, and why a request was refused', async () => {
+    const port = await freePort();
+    const alice = (await listed()).find((i) => i.label === 'alice laptop')!;
+    const file = path.join(bed.data.path, 'proxy.yaml');
+    const forward = `httpProxy:\n  listen: 127.0.0.1:${port}\n  rules:\n    - host: localhost\n      identity: ${alice.id}\n      ca: ${bed.ca.rootFile}\n`;
+    await writeFile(file, `${await readFile(file, 'utf8')}${forward}`);
+    const card = page.locator(`[data-forward-proxy="127.0.0.1:${port}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Start routes' }).click();
+    await page.locator('[data-field=proxy-state][data-running=true]').waitFor();
+    const answer = await httpGet(`http://localhost:${bed.nginx.port}${NGINX_WHOAMI_PATH}`, port);
+    expect(answer.body).toContain('alice-e2e');
+    expect((await httpGet('http://elsewhere.example/', port)).status).toBe(403);
+    const failures = page.locator('.route-card', { has: card }).locator('[data-field=route-failures] .error-text');
+    await failures.waitFor({ timeout: 10_000 });
+    expect(await failures.getAttribute('data-code')).toBe('KEYPORT_PROXY_HOST_NOT_ROUTED');
+    expect(await failures.innerText()).toContain('Host elsewhere.example matches no rule of this Keyport proxy');
+    await check('proxy-forward');
+    await page.getByRole('button', { name: 'Stop routes' }).click();
+    await page.locator('[data-field=proxy-state][data-running=false]').waitFor();
+  });
+
   it('the Settings screen switches the theme, and nothing on any screen complained', async () => {
     await ui.goto('settings');
     await page.getByRole('radio', { name: 'Dark' }).click();
@@ -316,11 +338,13 @@ function tlsHello(port: number): Promise<void> {
   });
 }
 
-/** A plain HTTP GET, as curl through the route would do. */
-function httpGet(url: string): Promise<{ status: number; body: string }> {
+/** A plain HTTP GET, as curl through the route would do (or `curl -x` through the forward proxy on `proxyPort`). */
+function httpGet(url: string, proxyPort?: number): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  const to = proxyPort ? { host: '127.0.0.1', port: proxyPort, path: url } : { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}` };
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent: false }, (res) => {
+      .get({ ...to, headers: { host: u.host }, agent: false }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));

@@ -56,11 +56,20 @@ export interface RouteView {
   stats?: RouteStats;
 }
 
+/** The saved HTTP forward proxy (set in proxy.yaml; shown, not edited, by the app). */
+export interface ForwardProxyView {
+  listen: string;
+  /** In the order they are tried; `port` is the https port upstream when the URL names none (443). */
+  rules: Array<{ host: string; identity: string; port?: number; ca: string[] }>;
+}
+
 /** What `routes.list` answers: the saved routes and whether this app runs them. */
 export interface ProxyOverview {
   running: boolean;
   routes: RouteView[];
-  /** The forward proxy (configured with `keyport routes` or proxy.yaml; not edited here), when running. */
+  /** The saved forward proxy, if proxy.yaml has one. */
+  forwardProxy?: ForwardProxyView;
+  /** The forward proxy's counters, when running. */
   httpProxy?: RouteStats;
   /** `ok` or the error of the last reload of proxy.yaml. */
   lastReload?: { at: string; result: string };

@@ -76,6 +76,13 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     expect(samePort.stderr).toMatch(new RegExp(`Saved route api already listens on 127\\.0\\.0\\.1:${port}; remove it first \\(keyport routes remove api\\) or pick another port`));
     const listed = JSON.parse((await routes(['list', '--json'])).stdout) as Array<{ name: string; listen: { port: number } }>;
     expect(listed).toMatchObject([{ name: 'api', listen: { port } }]);
+    // A forward proxy written into proxy.yaml by hand is listed too (JSON stays the routes only).
+    const file = path.join(data.path, 'proxy.yaml');
+    const saved = await readFile(file, 'utf8');
+    await writeFile(file, `${saved}httpProxy:\n  listen: 127.0.0.1:${await freePort()}\n  rules:\n    - host: "*.svc.internal"\n      identity: ${id}\n      port: 8443\n`);
+    expect((await routes(['list'])).stdout).toMatch(new RegExp(`^HTTP proxy on 127\\.0\\.0\\.1:\\d+ \\(edited in proxy\\.yaml\\):\nHOST +PORT +IDENTITY\n\\*\\.svc\\.internal +8443 +${id}$`, 'm'));
+    expect(JSON.parse((await routes(['list', '--json'])).stdout)).toHaveLength(1);
+    await writeFile(file, saved);
     const gone = await routes(['remove', 'nope']);
     expect(gone.code).toBe(3);
     expect(gone.stderr).toMatch(/No saved route is named nope/);

@@ -67,9 +67,10 @@ export function registerAuditCommands(program: Command): void {
       dataDirAction<{ json?: boolean }>(async (_args, o, dataDir) => {
         const config = await loadSavedRoutes(dataDir);
         const rows = config.routes.map((r) => [r.name ?? '-', formatAddress(r.listen), formatAddress(r.upstream), r.identity]);
-        print(config.routes, o.json === true, () =>
-          rows.length ? table([['NAME', 'LISTEN', 'UPSTREAM', 'IDENTITY'], ...rows]) : 'No saved routes: add one with keyport routes add LISTEN=HOST:PORT,identity=ID.\n',
-        );
+        const routes = rows.length ? table([['NAME', 'LISTEN', 'UPSTREAM', 'IDENTITY'], ...rows]) : 'No saved routes: add one with keyport routes add LISTEN=HOST:PORT,identity=ID.\n';
+        const forward = config.httpProxy;
+        const rules = forward ? `\nHTTP proxy on ${formatAddress(forward.listen)} (edited in proxy.yaml):\n${table([['HOST', 'PORT', 'IDENTITY'], ...forward.rules.map((r) => [r.host, String(r.port ?? 443), r.identity])])}` : '';
+        print(config.routes, o.json === true, () => routes + rules);
       }),
     );
   routes

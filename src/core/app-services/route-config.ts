@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { RouteInput, RouteStats, RouteView } from '../../shared/app-views';
+import type { ForwardProxyView, RouteInput, RouteStats, RouteView } from '../../shared/app-views';
 import { writeFileAtomic } from '../identities/atomic-file';
 import { encodePem, readCertificates } from '../pki/pem';
-import { formatAddress, routeName, type RouteConfig } from '../proxy';
+import { formatAddress, routeName, type HttpProxyConfig, type RouteConfig } from '../proxy';
 import { RouteSchema } from '../proxy/schema';
 import { checkLoopback } from '../proxy/listen';
 import { configError } from '../proxy/config-errors';
@@ -51,6 +51,14 @@ export async function routeConfig(dataDir: string, input: RouteInput): Promise<R
 export async function removeRouteCaFiles(dataDir: string, route: RouteConfig): Promise<void> {
   const ours = (route.ca ?? []).filter((f) => path.dirname(f) === routeCaDir(dataDir));
   await Promise.all(ours.map((f) => fs.rm(f, { force: true })));
+}
+
+/** The saved forward proxy as the page shows it. */
+export function forwardProxyView(config: HttpProxyConfig): ForwardProxyView {
+  return {
+    listen: formatAddress(config.listen),
+    rules: config.rules.map((r) => ({ host: r.host, identity: r.identity, ...(r.port !== undefined ? { port: r.port } : {}), ca: r.ca ?? [] })),
+  };
 }
 
 /** A saved route as the page shows it, with its live counters when running. */

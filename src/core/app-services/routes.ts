@@ -9,7 +9,7 @@ import type { EventHub } from '../../shared/events';
 import type { Keyport } from '../app';
 import { addSavedRoute, checkRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, routeName, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
 import { watchFile } from '../watch-file';
-import { removeRouteCaFiles, routeConfig, routeView } from './route-config';
+import { forwardProxyView, removeRouteCaFiles, routeConfig, routeView } from './route-config';
 
 /** How often the counters are looked at while someone listens to `proxy.stats`. */
 export const PROXY_STATS_MS = 1000;
@@ -50,6 +50,7 @@ export class RoutesController {
     return {
       running: this.running,
       routes: config.routes.map((r) => routeView(r, stats.get(routeName(r)))),
+      ...(config.httpProxy ? { forwardProxy: forwardProxyView(config.httpProxy) } : {}),
       ...(snapshot?.httpProxy ? { httpProxy: snapshot.httpProxy } : {}),
       ...(snapshot?.lastReload ? { lastReload: snapshot.lastReload } : {}),
       ...(this.startError ? { error: this.startError } : {}),

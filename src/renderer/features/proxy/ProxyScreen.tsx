@@ -11,9 +11,10 @@ import { PageHeader } from '../../components/PageHeader';
 import { Loading } from '../../components/Spinner';
 import { useIdentities } from '../../hooks/useIdentities';
 import { useProxySwitch, useRemoveRoute, useRoutes } from '../../hooks/useProxy';
-import { formatBytes } from '../../lib/format';
 import { AddRouteForm } from './AddRouteForm';
 import { EditRouteDialog } from './EditRouteDialog';
+import { ForwardProxyCard } from './ForwardProxyCard';
+import { RouteCounters, RouteFailures } from './RouteCounters';
 
 /** Local routes: plain TCP on loopback in, mTLS with a Keyport identity out; live counters. */
 export function ProxyScreen() {
@@ -23,7 +24,7 @@ export function ProxyScreen() {
   const running = live?.running ?? overview?.running ?? false;
   const statsOf = (route: RouteView) => live?.routes.find((s) => s.route === route.name) ?? route.stats;
   const actionError = start.error ?? stop.error;
-  const actions = overview && overview.routes.length > 0 && (
+  const actions = overview && (overview.routes.length > 0 || overview.forwardProxy) && (
     running ? (
       <Button busy={stop.busy} onClick={() => void stop.run()}>
         <Square size={14} aria-hidden="true" /> Stop routes
@@ -60,6 +61,7 @@ export function ProxyScreen() {
           ) : (
             overview.routes.map((route) => <RouteCard key={route.name} route={route} stats={running ? statsOf(route) : undefined} />)
           )}
+          {overview.forwardProxy && <ForwardProxyCard proxy={overview.forwardProxy} stats={running ? (live?.httpProxy ?? overview.httpProxy) : undefined} />}
           <AddRouteForm />
         </div>
       )}
@@ -106,48 +108,13 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
           <dt>Trusted CAs</dt>
           <dd>{route.ca.length ? `${route.ca.length} file${route.ca.length > 1 ? 's' : ''}` : 'the system’s roots'}</dd>
         </dl>
-        <div className="route-stats" data-field="route-stats">
-          {stats ? (
-            <>
-              <Stat label="Active" value={String(stats.active)} />
-              <Stat label="Connections" value={String(stats.total)} field="connections" />
-              <Stat label="Up / down" value={`${formatBytes(stats.bytesUp)} / ${formatBytes(stats.bytesDown)}`} />
-              <Stat label="Handshake p50" value={stats.handshakeMsP50 === null ? '—' : `${stats.handshakeMsP50.toFixed(0)} ms`} />
-            </>
-          ) : (
-            <p className="faint">Start the routes to see live counters.</p>
-          )}
-        </div>
+        <RouteCounters stats={stats} />
       </div>
-      {stats?.lastError && <RouteFailures stats={stats} lastError={stats.lastError} />}
+      <RouteFailures stats={stats} />
       <div className="row reproduce-head">
         <code className="mono">{snippet}</code>
         <CopyButton text={snippet} label="Copy curl" />
       </div>
     </Card>
-  );
-}
-
-/** Why connections through the route failed: how many, and the last one's sentence (its code on the element). */
-function RouteFailures({ stats, lastError }: { stats: RouteStats; lastError: NonNullable<RouteStats['lastError']> }) {
-  const failed = Object.values(stats.errors).reduce((sum, n) => sum + n, 0);
-  return (
-    <div className="route-failures" data-field="route-failures">
-      <ErrorText code={lastError.code}>
-        <span>
-          {failed === 1 ? '1 connection failed' : `${failed} connections failed`}; the last at{' '}
-          <time dateTime={lastError.at}>{new Date(lastError.at).toLocaleTimeString()}</time>: {lastError.message}
-        </span>
-      </ErrorText>
-    </div>
-  );
-}
-
-function Stat({ label, value, field }: { label: string; value: string; field?: string }) {
-  return (
-    <div className="stat" data-stat={field}>
-      <div className="stat-value">{value}</div>
-      <div className="faint">{label}</div>
-    </div>
   );
 }
