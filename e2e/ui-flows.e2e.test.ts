@@ -310,6 +310,34 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     await page.locator('[data-field=proxy-state][data-running=false]').waitFor();
   });
 
+  it("diagnoses a route from its card: the doctor's report on its upstream, as the route connects", async () => {
+    const alice = (await listed()).find((i) => i.label === 'alice laptop')!;
+    const port = await freePort();
+    const added = await cli(['routes', 'add', `127.0.0.1:${port}=127.0.0.1:${bed.strictNginx.port},identity=${alice.id},ca=${bed.ca.rootFile},name=strict`]);
+    expect(added.stderr).toBe('');
+    await page.locator('[data-route="strict"]').waitFor({ timeout: 10_000 });
+    const diagnosed = async (button: string) => {
+      const answer = page.waitForResponse((r) => r.url().endsWith('/api/routes.diagnose'));
+      await page.getByRole('button', { name: button }).click();
+      return ((await (await answer).json()) as { value: { ok: boolean; diagnoses?: Array<{ code: string }> } }).value;
+    };
+    // nginx finishes the handshake and refuses the certificate in HTTP (400): the handshake alone passes.
+    expect((await diagnosed('Diagnose route strict')).ok).toBe(true);
+    const shown = page.locator('[data-field=route-diagnosis]');
+    await shown.locator('.report[data-ok=true]').waitFor();
+    const report = await diagnosed('Also send GET /');
+    expect(report.ok, 'strictNginx trusts only the other CA').toBe(false);
+    await shown.locator('.report[data-ok=false]').waitFor();
+    expect(await shown.locator('.diagnosis').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')))).toEqual(report.diagnoses!.map((d) => d.code));
+    expect(report.diagnoses!.length).toBeGreaterThan(0);
+    await page.locator('[data-route="strict"]').evaluate((el) => el.scrollIntoView({ block: 'start' })); // the card's head above its report
+    await check('proxy-diagnosis');
+    await shown.getByRole('button', { name: 'Close' }).click();
+    await shown.waitFor({ state: 'detached' });
+    expect((await cli(['routes', 'remove', 'strict'])).code).toBe(0);
+    await page.locator('[data-route="strict"]').waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
   it('the Settings screen switches the theme, and nothing on any screen complained', async () => {
     await ui.goto('settings');
     await page.getByRole('radio', { name: 'Dark' }).click();

@@ -116,6 +116,8 @@ export interface KeyportServices {
   /** Runs the saved routes in this process, as `keyport daemon` does. */
   startRoutes(): Promise<ProxyOverview>;
   stopRoutes(): Promise<ProxyOverview>;
+  /** The doctor's report on the saved route `name`'s upstream, as `keyport routes test NAME` gives it. */
+  diagnoseRoute(name: string, http: boolean): Promise<ConnectionReport>;
   showRenewal(id: string): Promise<RenewalInfo>;
   setRenewal(request: RenewalSettingsRequest): Promise<RenewalInfo>;
   renewNow(id: string, rekey?: boolean): Promise<RenewalOutcome>;

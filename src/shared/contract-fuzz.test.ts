@@ -42,6 +42,7 @@ const valid = {
   'routes.remove': { name: 'api' },
   'routes.start': {},
   'routes.stop': {},
+  'routes.diagnose': { name: 'api', http: true },
   'renewal.show': { id: 'id-1' },
   'renewal.set': { id: 'id-1', provider: { kind: 'step-ca', caUrl: 'https://127.0.0.1:9000', root: file }, at: 0.5, rekey: true, notifyBefore: [86400] },
   'renewal.renewNow': { id: 'id-1', rekey: false },

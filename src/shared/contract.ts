@@ -71,6 +71,7 @@ export const methodNames = [
   'routes.remove',
   'routes.start',
   'routes.stop',
+  'routes.diagnose',
   'renewal.show',
   'renewal.set',
   'renewal.renewNow',
@@ -134,6 +135,8 @@ export interface ContractResponses extends Record<MethodName, unknown> {
   /** Runs every saved route in this app (as `keyport daemon` does); the first failure is the error. */
   'routes.start': ProxyOverview;
   'routes.stop': ProxyOverview;
+  /** The doctor's report on a saved route's upstream, reached as the route reaches it. */
+  'routes.diagnose': ConnectionReport;
   'renewal.show': RenewalInfo;
   'renewal.set': RenewalInfo;
   'renewal.renewNow': RenewalOutcome;
@@ -283,6 +286,8 @@ function buildRequestSchemas() {
     'routes.remove': z.object({ name: routeName }).strict(),
     'routes.start': noParams,
     'routes.stop': noParams,
+    /** http: also `GET /` after the handshake (a route does not know its protocol). */
+    'routes.diagnose': z.object({ name: routeName, http: z.boolean().optional() }).strict(),
     'renewal.show': z.object({ id: identityId }).strict(),
     'renewal.set': z
       .object({

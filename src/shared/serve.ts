@@ -99,6 +99,7 @@ const bindings: { [M in MethodName]: Binding<M> } = {
   'routes.remove': (services, { name }) => services.removeRoute(name),
   'routes.start': (services) => services.startRoutes(),
   'routes.stop': (services) => services.stopRoutes(),
+  'routes.diagnose': (services, { name, http }) => services.diagnoseRoute(name, http ?? false),
   'renewal.show': (services, { id }) => services.showRenewal(id),
   'renewal.set': (services, request) => services.setRenewal(request),
   'renewal.renewNow': async (services, { id, rekey }, events) => {

@@ -88,6 +88,30 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     expect(gone.stderr).toMatch(/No saved route is named nope/);
   });
 
+  it("keyport routes test NAME: the doctor on a saved route's upstream as the route connects (handshake, or --http with GET /); exit 7 with the diagnosis", async () => {
+    const env = { ...hsm.env, KEYPORT_PIN: hsm.pin };
+    const cli = (args: string[]) => runCli(['--pkcs11-module', hsm.module, 'routes', ...args], { dataDir: data.path, env });
+    const to = `127.0.0.1:${whoami.port},identity=${id},servername=localhost`;
+    expect((await cli(['add', `127.0.0.1:${await freePort()}=${to},ca=${ca.rootFile},name=diag-ok`])).stderr).toBe('');
+    expect((await cli(['add', `127.0.0.1:${await freePort()}=${to},name=diag-no-ca`])).stderr).toBe('');
+    type Report = { ok: boolean; url: string; steps: Array<{ step: string; ok: boolean }>; diagnoses: Array<{ code: string }> };
+    const ok = await cli(['test', 'diag-ok', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const report = JSON.parse(ok.stdout) as Report;
+    expect(report).toMatchObject({ ok: true, url: `https://127.0.0.1:${whoami.port}/` });
+    expect(report.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'handshake']);
+    const http = JSON.parse((await cli(['test', 'diag-ok', '--http', '--json'])).stdout) as Report;
+    expect(http.steps.map((s) => `${s.step}:${s.ok}`)).toEqual(['dns:true', 'tcp:true', 'handshake:true', 'http:true']);
+    const noCa = await cli(['test', 'diag-no-ca']);
+    expect(noCa.code).toBe(7);
+    expect(noCa.stdout).toMatch(/^FAILED {2}https:\/\/127\.0\.0\.1:\d+\//);
+    expect(noCa.stdout).toContain('server-cert-untrusted');
+    const gone = await cli(['test', 'no-such-route']);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr.trim()).toBe('keyport: No saved route is named no-such-route: see keyport routes list. [KEYPORT_NOT_FOUND]');
+    for (const name of ['diag-ok', 'diag-no-ca']) expect((await cli(['remove', name])).code).toBe(0);
+  });
+
   it('regression: keyport routes add saved a route the proxy refuses at start (so the daemon ran none); now refused first', async () => {
     const before = await readFile(path.join(data.path, 'proxy.yaml'), 'utf8');
     const spec = (listen: string, extra: string) => `${listen}=127.0.0.1:${whoami.port},${extra},name=bad`;

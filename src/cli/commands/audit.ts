@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { parseSince, readAudit, type AuditEntry } from '../../core/audit';
-import { addSavedRoute, checkRoute, formatAddress, loadSavedRoutes, parseRouteFlag, removeSavedRoute, routeName } from '../../core/proxy';
+import { addSavedRoute, checkRoute, diagnoseRoute, findSavedRoute, formatAddress, loadSavedRoutes, parseRouteFlag, removeSavedRoute, routeName } from '../../core/proxy';
 import { action } from '../action';
+import { ExitCode } from '../exit-codes';
 import type { GlobalOptions } from '../context';
 import { defaultDataDir } from '../data-dir';
 import { fail, print, table } from '../output';
+import { paintFor, reportText } from '../report-text';
 
 /** A command body that needs only the data dir (no key store is opened). */
 function dataDirAction<O extends { json?: boolean }>(body: (args: string[], o: O, dataDir: string) => Promise<void>) {
@@ -71,6 +73,19 @@ export function registerAuditCommands(program: Command): void {
         const forward = config.httpProxy;
         const rules = forward ? `\nHTTP proxy on ${formatAddress(forward.listen)} (edited in proxy.yaml):\n${table([['HOST', 'PORT', 'IDENTITY'], ...forward.rules.map((r) => [r.host, String(r.port ?? 443), r.identity])])}` : '';
         print(config.routes, o.json === true, () => routes + rules);
+      }),
+    );
+  routes
+    .command('test')
+    .description("the connection doctor on a saved route's upstream, reached as the route reaches it (identity, CA files, server name, ALPN; the handshake only)")
+    .argument('<name>', 'the route name or its listen address')
+    .option('--http', 'also send GET / after the handshake, as curl through the route would (for routes that carry HTTP)')
+    .option('--json', 'print JSON')
+    .action(
+      action<{ json?: boolean; http?: boolean }>(async ([name], o, k) => {
+        const report = await diagnoseRoute(k, await findSavedRoute(k.dataDir, name!), o.http === true);
+        print(report, o.json === true, () => reportText(report, paintFor(process.stdout)));
+        if (!report.ok) process.exitCode = ExitCode.rejected;
       }),
     );
   routes

@@ -246,6 +246,10 @@ export class AppServices implements KeyportServices {
     return this.routes.stop();
   }
 
+  diagnoseRoute(name: string, http: boolean): Promise<ConnectionReport> {
+    return this.usingTokens(() => this.routes.diagnose(name, http));
+  }
+
   showRenewal(id: string): Promise<RenewalInfo> {
     return this.renewal.show(id);
   }

@@ -4,10 +4,11 @@
  * publishes `routes.changed` and `proxy.stats`.
  */
 import type { ProxyOverview, ProxyStatsEvent, RouteInput } from '../../shared/app-views';
+import type { ConnectionReport } from '../../shared/views';
 import { KeyportError, toKeyportError, type ErrorCode } from '../../shared/errors';
 import type { EventHub } from '../../shared/events';
 import type { Keyport } from '../app';
-import { addSavedRoute, checkRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, routeName, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
+import { addSavedRoute, checkRoute, diagnoseRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, routeName, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
 import { watchFile } from '../watch-file';
 import { forwardProxyView, removeRouteCaFiles, routeConfig, routeView } from './route-config';
 
@@ -116,6 +117,11 @@ export class RoutesController {
   }
 
   /** Stops every route and its connections. */
+  /** The doctor's report on a saved route's upstream (not queued behind edits: it changes nothing). */
+  async diagnose(name: string, http: boolean): Promise<ConnectionReport> {
+    return diagnoseRoute(this.keyport, await this.saved(name), http);
+  }
+
   stop(): Promise<ProxyOverview> {
     return this.serial(async () => {
       this.wanted = false;

@@ -13,6 +13,8 @@ export interface ProbeOptions {
   ca: Buffer[];
   caFiles: string[];
   servername?: string;
+  /** ALPN protocols to offer (default http/1.1; a proxy route's `alpn=`, none if it sets none). */
+  alpn?: string[];
   /** HTTP method (default GET) and extra headers; `http: false` stops after the handshake. */
   method?: string;
   headers?: Record<string, string>;

@@ -50,6 +50,7 @@ export async function runPipeline(o: ProbeOptions, choose: Chooser): Promise<Obs
           host,
           port,
           ...(o.servername ? { servername: o.servername } : {}),
+          alpn: o.alpn ?? ['http/1.1'],
           ca: o.ca,
           timeoutMs,
           allowTls12WithoutEms: o.allowTls12WithoutEms ?? false,

@@ -36,6 +36,7 @@ export function buildReport(o: ProbeOptions, obs: Observation): ProbeResult {
       port: o.target.port,
       path: o.target.path,
       ...(o.servername ? { servername: o.servername } : {}),
+      ...(o.alpn?.length ? { alpn: o.alpn } : {}),
       caFiles: o.caFiles,
       method: o.method ?? 'GET',
       headers: o.headers ?? {},

@@ -10,6 +10,7 @@ export interface ReproduceInput {
   port: number;
   path: string;
   servername?: string;
+  alpn?: string[];
   caFiles: string[];
   method: string;
   headers: Record<string, string>;
@@ -24,7 +25,7 @@ export interface ReproduceInput {
 export function reproduceLines(r: ReproduceInput): Reproduce {
   const hostPort = `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`;
   const id = r.identity;
-  const openssl = ['openssl', 's_client', '-connect', hostPort, ...(r.servername ? ['-servername', r.servername] : []), ...caArgs('-CAfile', r.caFiles), '-showcerts', '-state'];
+  const openssl = ['openssl', 's_client', '-connect', hostPort, ...(r.servername ? ['-servername', r.servername] : []), ...(r.alpn ? ['-alpn', r.alpn.join(',')] : []), ...caArgs('-CAfile', r.caFiles), '-showcerts', '-state'];
   let note: string | undefined;
   let prefix = '';
   if (id?.store.kind === 'pkcs11') {

@@ -11,7 +11,8 @@ export { formatAddress, routeName, sameNamedRoute, ProxyConfigSchema, type Proxy
 export { PinVault, type PinVaultOptions, type TokenRef } from './pin-vault';
 export { fetchProxyStatus, runningProxies } from './state-file';
 export { runSavedRoutes, startConfiguredProxy, type SavedRoutesRunner } from './saved-runner';
-export { addSavedRoute, checkRoute, replaceSavedRoute, removeSavedRoute, loadSavedRoutes, savedRoutesFile } from './saved-routes';
+export { addSavedRoute, checkRoute, findSavedRoute, replaceSavedRoute, removeSavedRoute, loadSavedRoutes, savedRoutesFile } from './saved-routes';
+export { diagnoseRoute } from './diagnose';
 export type { ProxyStatus } from './status-server';
 export type { RouteStatsView } from './stats';
 

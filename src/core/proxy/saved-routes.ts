@@ -62,6 +62,13 @@ function resolvesTo(records: IdentityRecord[], ref: string): string | undefined 
   }
 }
 
+/** The saved route with this name or listen address (KEYPORT_NOT_FOUND when none). */
+export async function findSavedRoute(dataDir: string, name: string): Promise<RouteConfig> {
+  const found = (await loadSavedRoutes(dataDir)).routes.find((r) => isNamed(r, name));
+  if (!found) throw notFound(name);
+  return found;
+}
+
 /** Adds a route (refused when its name or listen address is taken). */
 export async function addSavedRoute(dataDir: string, route: RouteConfig): Promise<void> {
   const config = await loadSavedRoutes(dataDir);

@@ -30,6 +30,11 @@ export function useProxySwitch() {
   return { start, stop };
 }
 
+/** The doctor's report on a saved route's upstream (`routes.diagnose`), kept until reset(). */
+export function useDiagnoseRoute() {
+  return useAction(useCallback((name: string, http: boolean) => keyport.routes.diagnose({ name, http }), []));
+}
+
 /** Replaces the saved route `name` (a running route moves to its new address). */
 export function useUpdateRoute() {
   return useAction(useCallback((name: string, route: RouteInput) => keyport.routes.update({ name, route }), []));

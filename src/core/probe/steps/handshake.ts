@@ -10,6 +10,8 @@ export interface HandshakeSpec {
   host: string;
   port: number;
   servername?: string;
+  /** ALPN protocols offered; none when empty. */
+  alpn: string[];
   ca: Buffer[];
   timeoutMs: number;
   allowTls12WithoutEms: boolean;
@@ -37,7 +39,7 @@ export function handshake(spec: HandshakeSpec, seen: HandshakeObservations): Pro
     port: spec.port,
     ...(spec.servername ? { servername: spec.servername } : {}),
     ca: spec.ca,
-    alpn: ['http/1.1'],
+    alpn: spec.alpn,
     timeoutMs: spec.timeoutMs,
     allowTls12WithoutEms: spec.allowTls12WithoutEms,
     selectIdentity: (request) => {

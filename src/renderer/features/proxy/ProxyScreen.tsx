@@ -1,4 +1,4 @@
-import { Pencil, Play, Square, Trash2 } from 'lucide-react';
+import { Pencil, Play, Square, Stethoscope, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import type { RouteStats, RouteView } from '../../../shared/app-views';
 import { Badge } from '../../components/Badge';
@@ -10,7 +10,8 @@ import { ErrorText } from '../../components/ErrorText';
 import { PageHeader } from '../../components/PageHeader';
 import { Loading } from '../../components/Spinner';
 import { useIdentities } from '../../hooks/useIdentities';
-import { useProxySwitch, useRemoveRoute, useRoutes } from '../../hooks/useProxy';
+import { useDiagnoseRoute, useProxySwitch, useRemoveRoute, useRoutes } from '../../hooks/useProxy';
+import { ReportView } from '../probe/ReportView';
 import { AddRouteForm } from './AddRouteForm';
 import { EditRouteDialog } from './EditRouteDialog';
 import { ForwardProxyCard } from './ForwardProxyCard';
@@ -71,9 +72,16 @@ export function ProxyScreen() {
 
 function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
   const remove = useRemoveRoute();
+  const diagnosis = useDiagnoseRoute();
+  const [withHttp, setWithHttp] = useState(false);
+  const diagnose = (http: boolean) => {
+    setWithHttp(http);
+    void diagnosis.run(route.name, http);
+  };
   const [editing, setEditing] = useState(false);
   const { result: identities } = useIdentities();
-  const identityLabel = (identities?.ok ? identities.value.find((i) => i.id === route.identity)?.label : undefined) ?? route.identity;
+  const labelOf = (id: string) => (identities?.ok ? identities.value.find((i) => i.id === id)?.label : undefined);
+  const identityLabel = labelOf(route.identity) ?? route.identity;
   const snippet = `curl http://${route.listen}/`;
   return (
     <Card
@@ -88,6 +96,9 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
       }
       actions={
         <>
+          <Button size="sm" variant="ghost" busy={diagnosis.busy} onClick={() => diagnose(false)} aria-label={`Diagnose route ${route.name}`}>
+            <Stethoscope size={14} aria-hidden="true" /> Diagnose
+          </Button>
           <Button size="sm" variant="ghost" onClick={() => setEditing(true)} aria-label={`Edit route ${route.name}`}>
             <Pencil size={14} aria-hidden="true" />
           </Button>
@@ -111,6 +122,27 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
         <RouteCounters stats={stats} />
       </div>
       <RouteFailures stats={stats} />
+      {diagnosis.error && <ErrorText code={diagnosis.error.code}>{diagnosis.error.message}</ErrorText>}
+      {diagnosis.value && (
+        <div className="route-diagnosis" data-field="route-diagnosis">
+          <div className="row route-diagnosis-head">
+            <span className="faint">
+              The doctor on {route.upstream}, as this route connects ({withHttp ? 'handshake, then GET /' : 'handshake only'})
+            </span>
+            <span className="row">
+              {!withHttp && (
+                <Button size="sm" variant="ghost" busy={diagnosis.busy} onClick={() => diagnose(true)}>
+                  Also send GET /
+                </Button>
+              )}
+              <Button size="sm" variant="ghost" onClick={diagnosis.reset}>
+                Close
+              </Button>
+            </span>
+          </div>
+          <ReportView report={diagnosis.value} labelOf={labelOf} />
+        </div>
+      )}
       <div className="row reproduce-head">
         <code className="mono">{snippet}</code>
         <CopyButton text={snippet} label="Copy curl" />
