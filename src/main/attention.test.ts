@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { identity } from '../../test/fixtures/memory-services';
 import type { IdentityView } from '../shared/identity';
-import { expiryNotices, expiryPhrase, needingAttention, proxyPhrase, renewalNotification, trayMenuModel, trayTooltip } from './attention';
+import { expiryNotices, expiryPhrase, needingAttention, proxyPhrase, renewalNotification, ROUTE_NOTICE_EVERY_MS, routeFailureNotices, trayMenuModel, trayTooltip } from './attention';
+import type { ProxyStatsEvent, RouteStats } from '../shared/app-views';
 
 const now = new Date('2026-06-01T12:00:00Z');
 const at = (id: string, status: IdentityView['status'], notAfter: string): IdentityView => ({ ...identity, id, label: id, status, notAfter });
@@ -74,5 +75,26 @@ describe('attention', () => {
     expect(renewalNotification({ type: 'needs-reenroll', id: 'x', notAfter: '', message: 'Enroll it again.' }, 'api')).toEqual({ key: 'x:reenroll', id: 'x', title: 'api needs a new enrollment', body: 'Enroll it again.' });
     expect(renewalNotification({ type: 'renewed', id: 'x', serial: '2', previousSerial: '1', notAfter: '', rekeyed: false }, 'api')).toBeUndefined();
     expect(renewalNotification({ type: 'clock-jump', seconds: 3600 }, 'api')).toBeUndefined();
+  });
+
+  it('notifies a route whose connections fail once per route and code in ten minutes, for a newer failure only, and never for the proxy doing its job', () => {
+    const t0 = Date.parse('2026-06-01T12:00:00Z');
+    const route = (name: string, code: string, at: number): RouteStats => ({
+      route: name, listen: '127.0.0.1:1', upstream: 'u:443', active: 0, total: 1, bytesUp: 0, bytesDown: 0, handshakesFull: 0, handshakesResumed: 0, handshakeMsP50: null, handshakeMsP95: null,
+      errors: { [code]: 1 }, lastError: { at: new Date(at).toISOString(), code, message: `${code} happened.` },
+    });
+    const stats = (...routes: RouteStats[]): ProxyStatsEvent => ({ running: true, routes });
+    const notified = new Map<string, number>();
+    expect(routeFailureNotices(stats(route('api', 'KEYPORT_TLS_UNKNOWN_CA', t0)), notified, t0)).toEqual([
+      { key: 'api:KEYPORT_TLS_UNKNOWN_CA', title: 'Connections through api fail', body: 'KEYPORT_TLS_UNKNOWN_CA happened.' },
+    ]);
+    expect(routeFailureNotices(stats(route('api', 'KEYPORT_TLS_UNKNOWN_CA', t0 + 1000)), notified, t0 + 1000), 'the same failure a second later').toEqual([]);
+    const later = t0 + ROUTE_NOTICE_EVERY_MS + 1;
+    expect(routeFailureNotices(stats(route('api', 'KEYPORT_TLS_UNKNOWN_CA', t0 + 1000)), notified, later), 'nothing failed since the notice').toEqual([]);
+    expect(routeFailureNotices(stats(route('api', 'KEYPORT_TLS_UNKNOWN_CA', later)), notified, later)).toHaveLength(1);
+    expect(routeFailureNotices(stats(route('api', 'KEYPORT_PROXY_CLIENT_SENT_TLS', later)), notified, later), 'another code').toHaveLength(1);
+    const quiet = ['KEYPORT_PROXY_HOST_NOT_ROUTED', 'KEYPORT_PROXY_CLIENT_RESET', 'KEYPORT_TLS_CLOSED', 'KEYPORT_PIN_REQUIRED'].map((c) => route(`q-${c}`, c, later));
+    expect(routeFailureNotices(stats(...quiet), notified, later)).toEqual([]);
+    expect(routeFailureNotices({ running: true, routes: [], httpProxy: route('http-proxy', 'KEYPORT_TLS_HOSTNAME_MISMATCH', later) }, notified, later)[0]?.title).toBe('Connections through http-proxy fail');
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Which identities need the user's attention, as the tray menu and desktop notifications show
- * them. Electron-free so it is unit-tested.
+ * Which identities and proxy routes need the user's attention, as the tray menu and desktop
+ * notifications show them. Electron-free so it is unit-tested.
  */
 import type { ProxyStatsEvent, RenewalNotice } from '../shared/app-views';
 import type { IdentityView } from '../shared/identity';
@@ -106,6 +106,50 @@ export function expiryNotices(identities: IdentityView[], shown: Set<string>, no
     shown.add(key);
     const title = i.status === 'expired' ? `${i.label} has expired` : `${i.label} expires soon`;
     notices.push({ key, id: i.id, title, body: `The certificate ${expiryPhrase(i.notAfter, now)}; renew it or import a new one.` });
+  }
+  return notices;
+}
+
+/**
+ * Failures that are the proxy doing its job or the peer's ordinary behaviour, not something to fix:
+ * a browser's requests for hosts no rule names, clients leaving, idle timeouts, a stop, a server
+ * closing without close_notify (many do). A token's PIN has its own prompt.
+ */
+const QUIET_ROUTE_ERRORS = new Set([
+  'KEYPORT_PROXY_HOST_NOT_ROUTED',
+  'KEYPORT_PROXY_CONNECT_REFUSED',
+  'KEYPORT_PROXY_CLIENT_RESET',
+  'KEYPORT_PROXY_IDLE_TIMEOUT',
+  'KEYPORT_PROXY_STOPPED',
+  'KEYPORT_TLS_CLOSED',
+  'KEYPORT_PIN_REQUIRED',
+]);
+
+/** The same route and error code are notified again only after this long (a client retrying in a loop must not flood the desktop). */
+export const ROUTE_NOTICE_EVERY_MS = 10 * 60_000;
+
+/** A desktop notification about a proxy route; clicking it shows the Proxy screen. */
+export interface RouteNotice {
+  key: string;
+  title: string;
+  body: string;
+}
+
+/**
+ * Notices for routes whose connections fail with an error worth fixing, from each route's last
+ * error (`proxy.stats`): once per route and code, then again only for a failure after
+ * ROUTE_NOTICE_EVERY_MS. `notified` remembers when each route and code was notified.
+ */
+export function routeFailureNotices(proxy: ProxyStatsEvent, notified: Map<string, number>, nowMs = Date.now()): RouteNotice[] {
+  const notices: RouteNotice[] = [];
+  for (const r of [...proxy.routes, ...(proxy.httpProxy ? [proxy.httpProxy] : [])]) {
+    const last = r.lastError;
+    if (!last || QUIET_ROUTE_ERRORS.has(last.code)) continue;
+    const key = `${r.route}:${last.code}`;
+    const before = notified.get(key);
+    if (before !== undefined && Date.parse(last.at) < before + ROUTE_NOTICE_EVERY_MS) continue;
+    notified.set(key, nowMs);
+    notices.push({ key, title: `Connections through ${r.route} fail`, body: last.message });
   }
   return notices;
 }

@@ -99,7 +99,11 @@ function run(): void {
     serveRenderer();
     registerIpc(services, events);
     showWindow();
-    const notifier = new Notifier(async () => (await (await services).getSettings()).notifications, showWindow);
+    const showProxy = () => {
+      showWindow();
+      events.emit('app.showProxy', {});
+    };
+    const notifier = new Notifier(async () => (await (await services).getSettings()).notifications, showWindow, showProxy);
     const tray = createTray({
       show: showWindow,
       proxy: (action) => void services.then((ready) => (action === 'start' ? ready.startRoutes() : ready.stopRoutes())).catch(logError),
@@ -142,7 +146,10 @@ function wireBackground(services: Promise<AppServices>, events: EventHub, tray: 
     tray.update({ proxy: { running: overview.running, routes: overview.routes.flatMap((r) => (r.stats ? [r.stats] : [])), ...(overview.httpProxy ? { httpProxy: overview.httpProxy } : {}) } });
   };
   events.subscribe('routes.changed', () => void showRoutes().catch(logError));
-  events.subscribe('proxy.stats', (proxy) => tray.update({ proxy }));
+  events.subscribe('proxy.stats', (proxy) => {
+    tray.update({ proxy });
+    void notifier.routes(proxy).catch(logError);
+  });
   events.subscribe('renewal.notice', (notice) => {
     if (!('id' in notice)) return;
     const label = services.then((ready) => ready.listIdentities()).then((all) => all.find((i) => i.id === notice.id)?.label ?? notice.id);

@@ -1,21 +1,30 @@
 import { Notification } from 'electron';
-import type { RenewalNotice } from '../shared/app-views';
+import type { ProxyStatsEvent, RenewalNotice } from '../shared/app-views';
 import type { IdentityView } from '../shared/identity';
 import type { PinRequest } from '../shared/views';
-import { expiryNotices, renewalNotification } from './attention';
+import { expiryNotices, renewalNotification, routeFailureNotices } from './attention';
 
 /**
  * Desktop notifications: identities turning expiring or expired, a renewal that failed or needs a
- * new enrollment, and a token waiting for its PIN.
+ * new enrollment, a token waiting for its PIN, and a proxy route whose connections fail.
  */
 export class Notifier {
   private readonly shown = new Set<string>();
+  private readonly routesNotified = new Map<string, number>();
 
-  /** `enabled` reads the user's setting; `show` brings the window up (on an identity). */
+  /** `enabled` reads the user's setting; `show` brings the window up (on an identity), `showProxy` on the Proxy screen. */
   constructor(
     private readonly enabled: () => Promise<boolean>,
     private readonly show: (identityId?: string) => void,
+    private readonly showProxy: () => void,
   ) {}
+
+  /** The running routes' counters (`proxy.stats`): a route whose connections newly fail. */
+  async routes(proxy: ProxyStatsEvent): Promise<void> {
+    const notices = routeFailureNotices(proxy, this.routesNotified);
+    if (notices.length === 0 || !(await this.allowed())) return;
+    for (const n of notices) this.post(n.title, n.body, this.showProxy);
+  }
 
   /** Notifies about identities that newly need attention. */
   async identities(identities: IdentityView[]): Promise<void> {

@@ -15,6 +15,7 @@ import { RenewalScreen } from './features/renewal/RenewalScreen';
 import { IdentitiesProvider } from './hooks/useIdentities';
 import { useOpenedFiles } from './hooks/useOpenedFiles';
 import { useRoute, type Route } from './hooks/useRoute';
+import { useShowRequests } from './hooks/useShowRequests';
 import { useSettings, useThemeAttribute } from './hooks/useSettings';
 import { Sidebar } from './Sidebar';
 
@@ -29,6 +30,7 @@ export function App() {
     navigate('import');
   };
   useOpenedFiles(openFile);
+  useShowRequests(navigate);
   useEffect(() => {
     if (route.screen !== 'import') setImportFile(undefined);
   }, [route.screen]);

@@ -356,6 +356,8 @@ export interface ContractEvents {
   'app.filesOpened': Record<string, never>;
   /** The user picked an identity outside the page (tray menu, notification); show its details. */
   'app.showIdentity': { id: string };
+  /** The user picked the proxy outside the page (a notification about a failing route); show the Proxy screen. */
+  'app.showProxy': Record<string, never>;
   /** Saved routes changed (here or by `keyport routes`), or the proxy started, stopped or reloaded; reload them. */
   'routes.changed': Record<string, never>;
   /** The running routes' counters, about once a second while they change. */
@@ -379,6 +381,7 @@ export const eventNames = [
   'settings.changed',
   'app.filesOpened',
   'app.showIdentity',
+  'app.showProxy',
   'routes.changed',
   'proxy.stats',
   'renewal.changed',
