@@ -116,12 +116,12 @@ export class RoutesController {
     });
   }
 
-  /** Stops every route and its connections. */
   /** The doctor's report on a saved route's upstream (not queued behind edits: it changes nothing). */
   async diagnose(name: string, http: boolean): Promise<ConnectionReport> {
     return diagnoseRoute(this.keyport, await this.saved(name), http);
   }
 
+  /** Stops every route and its connections. */
   stop(): Promise<ProxyOverview> {
     return this.serial(async () => {
       this.wanted = false;

@@ -22,3 +22,9 @@ export function useIdentities(): Loaded<IdentityView[]> {
   if (!loaded) throw new Error('useIdentities needs an IdentitiesProvider above it');
   return loaded;
 }
+
+/** An identity's label by id (undefined while loading or when no identity has that id). */
+export function useIdentityLabel(): (id: string) => string | undefined {
+  const { result } = useIdentities();
+  return (id) => (result?.ok ? result.value.find((i) => i.id === id)?.label : undefined);
+}

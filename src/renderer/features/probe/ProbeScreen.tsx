@@ -6,7 +6,7 @@ import { Field } from '../../components/Field';
 import { FileButton } from '../../components/FileButton';
 import { PageHeader } from '../../components/PageHeader';
 import { useConnectionTest } from '../../hooks/useConnectionTest';
-import { useIdentities } from '../../hooks/useIdentities';
+import { useIdentityLabel } from '../../hooks/useIdentities';
 import { errorFor, type FieldOverrides } from '../../lib/error-field';
 import type { ConnectionReport } from '../../../shared/views';
 import { IdentitySelect } from '../identities/IdentitySelect';
@@ -25,7 +25,7 @@ const OVERRIDES: FieldOverrides = { KEYPORT_INVALID_ARGUMENT: 'url', KEYPORT_INV
 
 /** Test a connection to an mTLS endpoint: the step checklist, and the doctor's diagnosis when it fails. */
 export function ProbeScreen({ identityId }: ProbeScreenProps) {
-  const { result: identities } = useIdentities();
+  const labelOf = useIdentityLabel();
   const [url, setUrl] = useState('');
   const [identity, setIdentity] = useState(identityId ?? 'auto');
   const [ca, setCa] = useState<File[]>([]);
@@ -84,7 +84,7 @@ export function ProbeScreen({ identityId }: ProbeScreenProps) {
             </div>
           </form>
         </Card>
-        {report && <ReportView report={report} labelOf={(id) => (identities?.ok ? identities.value.find((i) => i.id === id)?.label : undefined)} />}
+        {report && <ReportView report={report} labelOf={labelOf} />}
         <SavedEndpoints onReport={setReport} />
       </div>
       <SaveEndpointDialog open={saving} onOpenChange={setSaving} target={{ url, identity, servername }} />

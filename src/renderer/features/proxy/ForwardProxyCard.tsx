@@ -2,7 +2,7 @@ import { Fragment } from 'react';
 import type { ForwardProxyView, RouteStats } from '../../../shared/app-views';
 import { Card } from '../../components/Card';
 import { CopyButton } from '../../components/CopyButton';
-import { useIdentities } from '../../hooks/useIdentities';
+import { useIdentityLabel } from '../../hooks/useIdentities';
 import { RouteCounters, RouteFailures } from './RouteCounters';
 
 /**
@@ -10,8 +10,7 @@ import { RouteCounters, RouteFailures } from './RouteCounters';
  * hosts go upstream with which identity, its counters and failures, and how to point a tool at it.
  */
 export function ForwardProxyCard({ proxy, stats }: { proxy: ForwardProxyView; stats?: RouteStats }) {
-  const { result: identities } = useIdentities();
-  const labelOf = (id: string) => (identities?.ok ? identities.value.find((i) => i.id === id)?.label : undefined) ?? id;
+  const labelOf = useIdentityLabel();
   const example = proxy.rules[0]?.host.replace(/^\*\./, 'api.') ?? 'host';
   const snippet = `HTTP_PROXY=http://${proxy.listen} curl http://${example}/`;
   return (
@@ -30,7 +29,7 @@ export function ForwardProxyCard({ proxy, stats }: { proxy: ForwardProxyView; st
             <Fragment key={rule.host}>
               <dt className="mono">{rule.port ? `${rule.host}:${rule.port}` : rule.host}</dt>
               <dd>
-                {labelOf(rule.identity)}
+                {labelOf(rule.identity) ?? rule.identity}
                 <span className="faint"> · {rule.ca.length ? `${rule.ca.length} CA file${rule.ca.length > 1 ? 's' : ''}` : 'the system’s roots'}</span>
               </dd>
             </Fragment>

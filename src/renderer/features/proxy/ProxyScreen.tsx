@@ -9,7 +9,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorText } from '../../components/ErrorText';
 import { PageHeader } from '../../components/PageHeader';
 import { Loading } from '../../components/Spinner';
-import { useIdentities } from '../../hooks/useIdentities';
+import { useIdentityLabel } from '../../hooks/useIdentities';
 import { useDiagnoseRoute, useProxySwitch, useRemoveRoute, useRoutes } from '../../hooks/useProxy';
 import { ReportView } from '../probe/ReportView';
 import { AddRouteForm } from './AddRouteForm';
@@ -79,8 +79,7 @@ function RouteCard({ route, stats }: { route: RouteView; stats?: RouteStats }) {
     void diagnosis.run(route.name, http);
   };
   const [editing, setEditing] = useState(false);
-  const { result: identities } = useIdentities();
-  const labelOf = (id: string) => (identities?.ok ? identities.value.find((i) => i.id === id)?.label : undefined);
+  const labelOf = useIdentityLabel();
   const identityLabel = labelOf(route.identity) ?? route.identity;
   const snippet = `curl http://${route.listen}/`;
   return (
