@@ -128,6 +128,14 @@ describe.skipIf(missing)('the connection doctor: client authentication', () => {
       expectDiagnosis(r, 'client-cert-bad', 'error', 'The SSL certificate error', 'EKU clientAuth', 'keyUsage', 'ssl_verify_depth');
     });
 
+    it('regression: a server trusting another CA of the same name (re-created) was only told to check depth, revocation or pinning; client-cert-bad now says the named CA may be another one', async () => {
+      const twin = await createTestCa({ ec: true }); // the same names as ca, other keys
+      stops.push(() => twin.stop());
+      const r = await probe(await nginx(`ssl_verify_client on; ssl_client_certificate ${JSON.stringify(twin.rootFile)};`), { ...trust(), identity: ids.good });
+      expect(r.http?.status).toBe(400);
+      expectDiagnosis(r, 'client-cert-bad', 'error', 'The server names our CA', 'another one (re-created under the same name): compare its fingerprint');
+    });
+
     it('return 403 on a map of $ssl_client_s_dn: access-denied names our subject and serial', async () => {
       const port = await nginx(verifyOn(), {
         http: 'map $ssl_client_s_dn $denied { default 0; "~CN=doctor-good" 1; }',

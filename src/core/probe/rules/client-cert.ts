@@ -188,7 +188,10 @@ function checked(f: ProbeFacts): string {
 
 function certBadFix(f: ProbeFacts): string {
   const depth = f.identity ? sentChain(f.identity).length : 0;
-  const hint = f.chainNamedByRequest ? ` The server names our CA, so it may limit the chain depth (we send ${depth} certificate${depth === 1 ? '' : 's'}; nginx: ssl_verify_depth), check revocation, or pin an issuer.` : '';
+  // A CA name is only a name: a CA re-created under the same one (test beds, a rebuilt lab CA) is named and still refuses.
+  const hint = f.chainNamedByRequest
+    ? ` The server names our CA, so it may limit the chain depth (we send ${depth} certificate${depth === 1 ? '' : 's'}; nginx: ssl_verify_depth), check revocation, or pin an issuer; or its CA of that name is another one (re-created under the same name): compare its fingerprint with our issuer's.`
+    : '';
   return `Ask the server's operator what its log says about the certificate.${hint}`;
 }
 
