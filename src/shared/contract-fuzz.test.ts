@@ -94,6 +94,7 @@ const optional: Partial<Record<MethodName, string[]>> = {
   'endpoints.add': ['identity', 'servername', 'method', 'http'],
   'endpoints.test': ['identity'],
   'settings.set': ['theme', 'pinIdleTimeoutMinutes', 'notifications'],
+  'routes.diagnose': ['http'],
   'renewal.set': ['at', 'rekey', 'notifyBefore'],
   'renewal.renewNow': ['rekey'],
   'audit.list': ['since', 'route', 'limit'],

@@ -3,6 +3,7 @@ import { watchFile } from '../watch-file';
 import { AuditLog } from '../audit';
 import { toKeyportError } from '../../shared/errors';
 import { caFilesOf } from './ca-files';
+import { FailureThrottle } from './failure-throttle';
 import { loadProxyConfigFile } from './config-file';
 import { HttpForwardProxy } from './http-forward';
 import { IdentityResolver, requireIdentity, type IdentitySource } from './identity-resolver';
@@ -60,16 +61,18 @@ export class ProxyService {
   /** The running configuration, applied again when a CA file it names changes. */
   private config: ProxyConfig;
   private readonly caWatches = new Map<string, () => void>();
+  private readonly failures: FailureThrottle;
 
   private constructor(private readonly opts: ProxyOptions) {
     this.config = opts.config;
+    this.failures = new FailureThrottle((route, code, message) => opts.onEvent?.({ type: 'session-failed', route, code, message }));
     this.resolver = new IdentityResolver(opts.keyport);
     this.audit = opts.audit === false ? undefined : new AuditLog(opts.dataDir);
     this.deps = {
       resolver: this.resolver,
       audit: this.audit,
       allowNonLoopback: opts.config.allowNonLoopback,
-      onFailure: (route, code, message) => opts.onEvent?.({ type: 'session-failed', route, code, message }),
+      onFailure: (route, code, message) => this.failures.report(route, code, message),
     };
   }
 
@@ -148,6 +151,7 @@ export class ProxyService {
     this.routes.clear();
     await this.http?.close();
     this.http = undefined;
+    this.failures.stop();
     this.audit?.close();
   }
 
