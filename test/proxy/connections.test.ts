@@ -108,7 +108,8 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
     for (const s of [a, b]) {
       const answer = drain(s);
       s.end('still here');
-      expect((await answer).data.toString()).toBe('still here');
+      const { data: back, how } = await answer;
+      expect(back.toString(), `ended by ${how}; the proxy said:\n${proxy.proc.output()}`).toBe('still here');
     }
     expect((await routeStatus(proxy, 'limit')).errors).toMatchObject({ KEYPORT_PROXY_ROUTE_FULL: 2 });
     // Regression: refusals were counted but never said; one line per time the route fills up.
