@@ -74,6 +74,25 @@ describe('against node:tls servers that require a client certificate', () => {
     }
   }
 
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    it(`regression: ${version}: data written and ended before the handshake finished never left (nor, on 1.3, our Finished); now it is echoed`, async () => {
+      // end() right after write(): the write's callback, run as the handshake finished, ended the
+      // stream at once, and our FIN went out while the last flight was still held, so it was dropped.
+      for (let i = 0; i < 5; i++) {
+        const sock = createConnectionFor({ ...opts(echo.port), ...identity('ec'), minVersion: version, maxVersion: version });
+        const answer = new Promise<string>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          sock.on('data', (d: Buffer) => chunks.push(d));
+          sock.once('end', () => resolve(Buffer.concat(chunks).toString()));
+          sock.once('error', reject);
+        });
+        sock.end('still here');
+        expect(await answer).toBe('still here');
+        sock.destroy();
+      }
+    });
+  }
+
   it('takes the client identity as one `identity` object too, and refuses it given twice', async () => {
     const { signer, chain } = identity('ec') as Required<Pick<ConnectOptions, 'signer' | 'chain'>>;
     const sock = await connect({ ...opts(echo.port), identity: { signer, chain } });

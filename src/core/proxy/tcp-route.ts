@@ -111,7 +111,7 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
   /** Counts a connection refused for the limit; says so once per episode (the first since the route last had room). */
   private refuseFull(client: Socket): void {
     const max = this.config.maxConnections;
-    const message = `This route's limit of ${max} open connection${max === 1 ? '' : 's'} is reached; new ones are refused (reset) until one ends: raise limit= (maxConnections) if more are expected.`;
+    const message = `This route's limit of ${max} open connection${max === 1 ? '' : 's'} is reached; new ones are closed at once until one ends: raise limit= (maxConnections) if more are expected.`;
     this.stats.error('KEYPORT_PROXY_ROUTE_FULL', message);
     client.destroy();
     if (this.fullReported) return;

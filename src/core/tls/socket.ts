@@ -151,6 +151,10 @@ export class KeyportTlsSocket extends TransportSocket {
       return;
     }
     if (this.state === 'open' && !this.transport.destroyed) {
+      // Called from within onHandshakeDone when a write made during the handshake was followed by
+      // end(): its callback finishes the stream at once. The last flight (our Finished, that data)
+      // is then still held and must leave before close_notify and our FIN.
+      this.layer.flush(true);
       this.layer.writeCloseNotify();
       this.transport.end();
     }
