@@ -108,7 +108,7 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     expect(noCa.stdout).toContain('server-cert-untrusted');
     const gone = await cli(['test', 'no-such-route']);
     expect(gone.code).toBe(3);
-    expect(gone.stderr.trim()).toBe('keyport: No saved route is named no-such-route: see keyport routes list. [KEYPORT_NOT_FOUND]');
+    expect(gone.stderr.trim()).toBe('keyport: No saved route is named no-such-route (it may have been removed meanwhile): list the routes again. [KEYPORT_NOT_FOUND]');
     for (const name of ['diag-ok', 'diag-no-ca']) expect((await cli(['remove', name])).code).toBe(0);
   });
 

@@ -8,7 +8,7 @@ import type { ConnectionReport } from '../../shared/views';
 import { KeyportError, toKeyportError, type ErrorCode } from '../../shared/errors';
 import type { EventHub } from '../../shared/events';
 import type { Keyport } from '../app';
-import { addSavedRoute, checkRoute, diagnoseRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, routeName, savedRoutesFile, startConfiguredProxy, type ProxyService, type RouteConfig } from '../proxy';
+import { addSavedRoute, checkRoute, diagnoseRoute, findSavedRoute, loadSavedRoutes, removeSavedRoute, replaceSavedRoute, routeName, savedRoutesFile, startConfiguredProxy, type ProxyService } from '../proxy';
 import { watchFile } from '../watch-file';
 import { forwardProxyView, removeRouteCaFiles, routeConfig, routeView } from './route-config';
 
@@ -80,7 +80,7 @@ export class RoutesController {
    */
   update(name: string, input: RouteInput): Promise<ProxyOverview> {
     return this.serial(async () => {
-      const old = await this.saved(name);
+      const old = await findSavedRoute(this.dataDir, name);
       const route = await routeConfig(this.dataDir, input);
       try {
         await checkRoute(this.dataDir, route, this.keyport);
@@ -98,7 +98,7 @@ export class RoutesController {
   /** Removes a saved route; its open connections end when it stops listening. */
   remove(name: string): Promise<ProxyOverview> {
     return this.serial(async () => {
-      const old = await this.saved(name);
+      const old = await findSavedRoute(this.dataDir, name);
       await removeSavedRoute(this.dataDir, name);
       await this.apply();
       await removeRouteCaFiles(this.dataDir, old);
@@ -118,7 +118,7 @@ export class RoutesController {
 
   /** The doctor's report on a saved route's upstream (not queued behind edits: it changes nothing). */
   async diagnose(name: string, http: boolean): Promise<ConnectionReport> {
-    return diagnoseRoute(this.keyport, await this.saved(name), http);
+    return diagnoseRoute(this.keyport, await findSavedRoute(this.dataDir, name), http);
   }
 
   /** Stops every route and its connections. */
@@ -197,12 +197,6 @@ export class RoutesController {
     this.proxy = undefined;
     await proxy?.close();
     this.pushStats();
-  }
-
-  private async saved(name: string): Promise<RouteConfig> {
-    const found = (await loadSavedRoutes(this.dataDir)).routes.find((r) => routeName(r) === name);
-    if (!found) throw new KeyportError('KEYPORT_NOT_FOUND', `No saved route is named ${name}: reload the route list.`);
-    return found;
   }
 
   private changed(): void {

@@ -116,7 +116,7 @@ function refuseTaken(routes: RouteConfig[], route: RouteConfig): void {
 }
 
 function notFound(name: string): KeyportError {
-  return new KeyportError('KEYPORT_NOT_FOUND', `No saved route is named ${name}: see keyport routes list.`);
+  return new KeyportError('KEYPORT_NOT_FOUND', `No saved route is named ${name} (it may have been removed meanwhile): list the routes again.`);
 }
 
 async function saveRoutes(dataDir: string, config: ProxyConfig): Promise<void> {
