@@ -98,6 +98,7 @@ export const ErrorCodes = [
   'KEYPORT_PROXY_STOPPED',
   'KEYPORT_PROXY_IDENTITY_IN_USE',
   'KEYPORT_PROXY_CLIENT_SENT_TLS',
+  'KEYPORT_PROXY_UPSTREAM_NOT_HTTP',
   // connection doctor: probes and saved endpoints
   'KEYPORT_DNS_FAILED',
   'KEYPORT_ENDPOINTS_CORRUPT',

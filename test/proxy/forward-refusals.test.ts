@@ -123,6 +123,42 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect((JSON.parse(r.stdout) as Record<string, string>).host).toBe(`localhost:${whoami.port}`);
   });
 
+  it('regression: an answer with more than 16 KB of headers (big cookies, CSP) was a 502 "Unexpected error: Parse Error"; now up to 64 KB pass either way, and more is said as such', async () => {
+    const big = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-sS', '-D', '-', `http://localhost:${whoami.port}/big-header?bytes=40000`]);
+    expect(big.stdout).toMatch(/^HTTP\/1\.1 200/);
+    expect(big.stdout).toContain(`x-big: ${'y'.repeat(40000)}`);
+    const cookie = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-H', `Cookie: session=${'z'.repeat(30000)}`, `http://localhost:${whoami.port}/headers`]);
+    expect((JSON.parse(cookie.stdout) as Record<string, string>).cookie).toHaveLength('session='.length + 30000); // Node's 16 KB answered 431
+    const over = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-D', '-', `http://localhost:${whoami.port}/big-header?bytes=70000`]);
+    expect(over.stdout).toMatch(/^HTTP\/1\.1 502/);
+    expect(over.stdout).toMatch(/x-keyport-error: KEYPORT_PROXY_UPSTREAM_NOT_HTTP/i);
+    expect(over.stdout).toContain(`https://localhost:${whoami.port} answered with more than 64 KB of headers, more than Keyport's HTTP proxy reads: reach it through a TCP route (keyport proxy --route) instead.`);
+  });
+
+  it('regression: a rule that reaches a server speaking something else (Redis over TLS) answered "Unexpected error" with KEYPORT_INTERNAL; now it says the server is not HTTP', async () => {
+    const redisLike = tls.createServer({ key: await fs.readFile(server.keyFile), cert: server.chainPem, ca: await fs.readFile(ca.rootFile), requestCert: true, rejectUnauthorized: true }, (s) => {
+      s.on('data', () => s.write("-ERR unknown command 'GET'\r\n"));
+    });
+    await new Promise<void>((resolve) => redisLike.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (redisLike.address() as net.AddressInfo).port;
+      const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-D', '-', `http://localhost:${port}/`]);
+      expect(r.stdout).toMatch(/^HTTP\/1\.1 502/);
+      expect(r.stdout).toMatch(/x-keyport-error: KEYPORT_PROXY_UPSTREAM_NOT_HTTP/i);
+      expect(r.stdout).toMatch(new RegExp(`https://localhost:${port} did not answer in HTTP/1\\.1 \\(.+\\): is it an HTTP server\\? Reach other protocols through a TCP route \\(keyport proxy --route\\)\\.`));
+      const st = (JSON.parse((await cli(['proxy', '--status', '--json'])).stdout) as Array<{ httpProxy: { errors: Record<string, number> } }>)[0]!;
+      expect(st.httpProxy.errors.KEYPORT_PROXY_UPSTREAM_NOT_HTTP).toBe(2); // this answer and the 70 KB headers above
+    } finally {
+      redisLike.close();
+    }
+  });
+
+  it('regression: trailers of a chunked answer (and its Trailer header) were dropped; now passed on', async () => {
+    const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-sS', '--raw', '-D', '-', `http://localhost:${whoami.port}/trailers`]);
+    expect(r.stdout.toLowerCase()).toContain('trailer: x-sum');
+    expect(r.stdout).toMatch(/\r\n0\r\nx-sum: 42\r\n\r\n$/i);
+  });
+
   it('refuses a host no rule names with 403 and one sentence, without connecting anywhere', async () => {
     const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, '-D', '-', 'http://example.com/x']);
     expect(r.stdout).toMatch(/^HTTP\/1\.1 403/);
@@ -181,7 +217,8 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(entries.at(-1)).toMatchObject({ route: 'web', identity: id, serial, upstream: `127.0.0.1:${nginx.port}`, result: 'ok' });
     expect(entries.some((e) => e.resumed === true)).toBe(true);
     const forward = (JSON.parse((await cli(['audit', '--json', '--since', '1h'])).stdout) as Array<Record<string, unknown>>).filter((e) => e.route === 'http-proxy');
-    expect(forward.length).toBe(0); // kept-alive forward sessions are audited when they close
+    // Kept-alive forward sessions are audited when they close: here only the two whose answers were not HTTP.
+    expect(forward.map((e) => e.result)).toEqual(['KEYPORT_PROXY_UPSTREAM_NOT_HTTP', 'KEYPORT_PROXY_UPSTREAM_NOT_HTTP']);
     expect((await cli(['audit', '--since', '2099-01-01T00:00:00Z', '--json'])).stdout.trim()).toBe('[]');
     const log = await fs.readFile(path.join(data.path, 'audit.log'), 'utf8');
     expect(log).not.toContain(marker);
@@ -198,8 +235,8 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
       });
       req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
     });
-    // Other forward sessions of this file end too, as their keep-alive runs out: only this one is reset.
-    const aborted = async () => (JSON.parse((await cli(['audit', '--json'])).stdout) as Array<Record<string, unknown>>).filter((e) => e.route === 'http-proxy' && e.result !== 'ok');
+    // Other forward sessions of this file end too, as their keep-alive runs out: only this one is cut by its client.
+    const aborted = async () => (JSON.parse((await cli(['audit', '--json'])).stdout) as Array<Record<string, unknown>>).filter((e) => e.route === 'http-proxy' && e.result === 'KEYPORT_PROXY_CLIENT_RESET');
     await waitUntil(async () => (await aborted()).length > 0, { what: 'the upstream session to end', timeoutMs: 5000 });
     expect(await aborted()).toMatchObject([{ upstream: `localhost:${whoami.port}`, result: 'KEYPORT_PROXY_CLIENT_RESET' }]);
     const status = (await (await fetch(`${proxy.statusUrl}/status`)).json()) as { httpProxy: { errors: Record<string, number> } };

@@ -1,7 +1,8 @@
 /**
  * A Node https server (OpenSSL under node:tls) that requires a client certificate from `ca` and
  * answers what it verified: GET /whoami → {"cn","serial"}; GET /bytes?n=N → N deterministic bytes;
- * GET /headers → the request's headers as JSON (its answer names x-hop-only in its Connection header).
+ * GET /headers → the request's headers as JSON (its answer names x-hop-only in its Connection header);
+ * GET /big-header?bytes=N → an x-big header of N bytes; GET /trailers → a chunked body with trailer x-sum.
  * `maxVersion: 'TLSv1.2'` makes every connection a full handshake (Keyport resumes TLS 1.3 only),
  * so each one needs a signature from the key.
  */
@@ -34,7 +35,7 @@ export function bytesDigest(n: number): string {
 
 export async function startWhoamiServer(o: { keyFile: string; chainPem: string; caFile: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' }): Promise<WhoamiServer> {
   const server = https.createServer(
-    { key: await readFile(o.keyFile), cert: o.chainPem, ca: await readFile(o.caFile), requestCert: true, rejectUnauthorized: true, maxVersion: o.maxVersion ?? 'TLSv1.3' },
+    { key: await readFile(o.keyFile), cert: o.chainPem, ca: await readFile(o.caFile), requestCert: true, rejectUnauthorized: true, maxVersion: o.maxVersion ?? 'TLSv1.3', maxHeaderSize: 64 * 1024 },
     (req, res) => {
       const url = new URL(req.url ?? '/', 'https://x');
       if (url.pathname === '/bytes') {
@@ -50,6 +51,13 @@ export async function startWhoamiServer(o: { keyFile: string; chainPem: string; 
           res.end();
         };
         return more();
+      }
+      if (url.pathname === '/big-header') return void res.setHeader('x-big', 'y'.repeat(Number(url.searchParams.get('bytes')))).end('big header sent\n');
+      if (url.pathname === '/trailers') {
+        res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-sum' });
+        res.write('body then ');
+        res.addTrailers({ 'x-sum': '42' });
+        return void res.end('trailers');
       }
       if (url.pathname === '/headers') {
         res.setHeader('x-end-to-end', 'kept');

@@ -12,7 +12,12 @@ import type { RouteDeps } from './tcp-route';
 import { openUpstream } from './upstream';
 
 /** Request headers that belong to the hop to the proxy, not to the upstream. */
-const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'te', 'transfer-encoding', 'upgrade']);
+/**
+ * The most header bytes a request or an answer may carry, either way (Node's default is 16 KB).
+ * Big cookies and CSP headers pass 16 KB; curl reads answers with up to 100 KB.
+ */
+const MAX_HEADER_BYTES = 64 * 1024;
 const ROUTE = 'http-proxy';
 /** Node's own answers to a request it could not parse, which a 'clientError' listener replaces. */
 const PARSE_ERROR_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, ERR_HTTP_REQUEST_TIMEOUT: 408 };
@@ -37,8 +42,8 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   /** Removed by a reload: connections close once their request is answered. */
   private closing = false;
   private readonly agents = new Map<string, http.Agent>();
-  /** Per upstream socket: adds what was written on it since the last call to bytes up. */
-  private readonly countUp = new WeakMap<object, () => void>();
+  /** Per upstream socket: its session's bytes up (what was written since the last call) and its failure. */
+  private readonly sessionOf = new WeakMap<object, { countUp(): void; fail(e: KeyportError): void }>();
   private readonly sessions = new SessionCache();
 
   private constructor(private readonly deps: RouteDeps) {
@@ -98,7 +103,7 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   }
 
   protected createServer(): http.Server {
-    const server = http.createServer((req, res) => this.onRequest(req, res));
+    const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.onRequest(req, res));
     server.on('connect', (req: IncomingMessage, socket: Socket) => this.onConnect(req, socket));
     server.on('connection', (s: Socket) => this.onSocket(s));
     server.on('clientError', (e: NodeJS.ErrnoException & { rawPacket?: Buffer }, s: Socket) => this.onClientError(e, s));
@@ -189,18 +194,24 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     // Host comes from the URL the rule matched, never from the client's Host header (RFC 9112 §3.2.2):
     // else a client could send the rule's identity to another virtual host of the same server.
     const headers = { ...endToEnd(req.headers), host: url.host };
-    const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path: `${url.pathname}${url.search}`, headers });
+    const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path: `${url.pathname}${url.search}`, headers, maxHeaderSize: MAX_HEADER_BYTES });
     up.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.headers));
+      answer.once('end', () => res.addTrailers(answer.trailers)); // before pipe's end(); sent when the answer is chunked
       answer.pipe(res);
     });
     // Head and body as they went into the TLS session (the upstream socket counts them).
-    up.on('finish', () => up.socket && this.countUp.get(up.socket)?.());
-    up.on('error', (e) => {
-      const err = toKeyportError(e);
+    up.on('finish', () => up.socket && this.sessionOf.get(up.socket)?.countUp());
+    up.on('error', (e: NodeJS.ErrnoException) => {
+      const origin = `https://${host}:${port}`;
+      const notHttp = e.code?.startsWith('HPE_') ? notHttpAnswer(e, origin) : undefined;
+      // The parser closed the session without an error: it is told why before its 'close' comes, so
+      // that it is counted, said and audited as this failure.
+      if (notHttp && up.socket) this.sessionOf.get(up.socket)?.fail(notHttp);
       if (res.destroyed) return;
-      if (!res.headersSent) refuse(res, 502, err.code, `Keyport could not reach https://${host}:${port}: ${err.message}`);
-      else res.destroy();
+      if (res.headersSent) return void res.destroy();
+      const err = toKeyportError(e);
+      refuse(res, 502, (notHttp ?? err).code, notHttp?.message ?? `Keyport could not reach ${origin}: ${err.message}`);
     });
     // A client that leaves before its answer ended takes the upstream session with it: kept, it would
     // stay open with the server stuck on a full window, never back in the pool and never audited.
@@ -230,7 +241,7 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
             session.bytesUp += n;
             this.stats.bytesUp += n;
           };
-          this.countUp.set(socket, countUp);
+          this.sessionOf.set(socket, { countUp, fail: (e) => (failure ??= e) });
           socket.on('data', (b: Buffer) => {
             session.bytesDown += b.length;
             this.stats.bytesDown += b.length;
@@ -262,6 +273,15 @@ function endToEnd(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
   const out = { ...headers };
   for (const name of Object.keys(out)) if (HOP_BY_HOP.has(name) || named.includes(name)) delete out[name];
   return out;
+}
+
+/** An answer Node's HTTP parser refused (an HPE_ code), in words. */
+function notHttpAnswer(e: Error & { code?: string }, origin: string): KeyportError {
+  const sentence =
+    e.code === 'HPE_HEADER_OVERFLOW'
+      ? `${origin} answered with more than ${MAX_HEADER_BYTES / 1024} KB of headers, more than Keyport's HTTP proxy reads: reach it through a TCP route (keyport proxy --route) instead.`
+      : `${origin} did not answer in HTTP/1.1 (${e.message}): is it an HTTP server? Reach other protocols through a TCP route (keyport proxy --route).`;
+  return new KeyportError('KEYPORT_PROXY_UPSTREAM_NOT_HTTP', sentence);
 }
 
 /** The rules with their CA files read. */
