@@ -1,11 +1,15 @@
 /**
  * Connection handling of a route, against the Node TLS echo server: half-close (the client ends
  * its side and still gets every byte back), the idle timeout, the per-route connection limit, and
- * the bytes up of a session whose handshake is refused (none), and a proxy stopped mid-download.
+ * the bytes up of a session whose handshake is refused (none), an early answer to an upload, and a
+ * proxy stopped mid-download.
  * Plus the PIN vault on its own (memory only, idle expiry, lock now).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PinVault } from '../../src/core/proxy/pin-vault';
@@ -15,9 +19,11 @@ import { requireBackend } from '../testbed/backend';
 import { createTestCa, type TestCa } from '../testbed/ca';
 import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
 import { startScriptedServer, startTlsServer, TLS_SERVER_PROBES, type RawServer, type TlsServer } from '../testbed/tls-servers';
+import { startJsonLineServer } from '../testbed/tls-servers/json-lines';
 import { curl, freePort, routeStatus, runCli, startProxyCli, type ProxyProc } from './helpers';
 import { startWhoamiServer } from './whoami-server';
 
+const EARLY_ANSWER = fileURLToPath(new URL('../servers/early-answer.mjs', import.meta.url));
 const missing = requireBackend('openssl').missing || requireBackend('keyring').missing || requireBackend('tls-node', TLS_SERVER_PROBES.node).missing;
 
 /** Connects to the route; resolves once the socket is connected. */
@@ -139,6 +145,32 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
     const audit = await runCli(['audit', '--json'], { dataDir: data.path, env: backend.env });
     const lines = JSON.parse(audit.stdout) as Array<{ route: string; bytesUp: number; result: string }>;
     expect(lines.filter((l) => l.route === 'refused')).toEqual([expect.objectContaining({ bytesUp: 0, result: expect.stringMatching(/^KEYPORT_TLS_/) })]);
+  });
+
+  it('regression: an early answer to an upload (413 while the body flows, then the server closes) was lost, the client reset, and a session could stay open for good; now curl gets the 413 as it does directly', async () => {
+    const server = await ca.issueServer({ sans: ['DNS:localhost'], ec: true });
+    const o = { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile } as const;
+    const modes = ['close-notify', 'vanish'] as const;
+    const upstreams = await Promise.all(modes.map((m) => startJsonLineServer('early-answer', process.execPath, [EARLY_ANSWER, '--mode', m], o)));
+    const ports = [await freePort(), await freePort()];
+    const routes = modes.flatMap((m, i) => ['--route', `127.0.0.1:${ports[i]}=127.0.0.1:${upstreams[i]!.port},identity=conn-alice,ca=${ca.rootFile},servername=localhost,name=${m}`]);
+    const own = await startProxyCli(data.path, routes, { env: backend.env });
+    const upload = path.join(data.path, 'upload.bin');
+    await writeFile(upload, Buffer.alloc(20 * 1024 * 1024, 7));
+    try {
+      for (const [i, mode] of modes.entries()) {
+        for (let n = 0; n < 5; n++) {
+          const r = await curl(['-w', ' %{http_code}', '-H', 'Expect:', '--data-binary', `@${upload}`, `http://127.0.0.1:${ports[i]}/up`]);
+          expect({ mode, code: r.code, out: r.stdout, err: r.stderr }).toEqual({ mode, code: 0, out: 'too big\r\n 413', err: '' });
+        }
+        // The client's last bytes are read and dropped until it closes; then the session ends.
+        await waitUntil(async () => (await routeStatus(own, mode)).active === 0, { what: `the ${mode} sessions to end`, timeoutMs: 8000 });
+      }
+    } finally {
+      await own.stop();
+      await Promise.allSettled(upstreams.map((u) => u.stop()));
+      await rm(upload, { force: true });
+    }
   });
 
   it('regression: a proxy stopped (SIGINT) during a download kept running, draining the answer nobody read; now it closes and exits', async () => {

@@ -47,6 +47,7 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     // What the client sends before the handshake is done goes up with the client's Finished, or
     // never when the handshake fails: counted once it is done, so a refused session sent nothing.
     let established = false;
+    let lingering = false;
     let heldUp = 0;
     let first = true;
     // Registered before the pipe, so a refused first chunk is seen here before the pipe writes it
@@ -56,6 +57,7 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
         first = false;
         if (startsTlsHandshake(b)) return refuseTls();
       }
+      if (lingering) return;
       if (established) opts.onUp(b.length);
       else heldUp += b.length;
     });
@@ -80,6 +82,19 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
       if (clientEnded || upstream.closeNotifyReceived) return void client.end();
       settle({ result: 'KEYPORT_TLS_CLOSED', message: 'The upstream closed the connection without close_notify; the stream may be cut.' });
       client.resetAndDestroy();
+    });
+
+    // The upstream answered and closed while the client still sends (an early answer to an upload:
+    // 413, 401): the client has the answer and our FIN. What it sends on is read and dropped for a
+    // while, as nginx's lingering close does: closing now would reset it, and a client busy sending
+    // may take the reset before it reads the answer.
+    upstream.once('close', () => {
+      if (client.destroyed || client.readableEnded) return;
+      lingering = true;
+      client.unpipe(upstream);
+      client.resume();
+      const timer = setTimeout(() => client.destroy(), LINGER_MS);
+      client.once('close', () => clearTimeout(timer));
     });
 
     upstream.on('error', (e: Error) => {
@@ -109,6 +124,9 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     }
   });
 }
+
+/** How long a client may go on sending to an upstream that closed (see splice). */
+const LINGER_MS = 5000;
 
 /** The TLS socket wraps transport errors; a reset shows as its cause's code. */
 function upstreamWasReset(e: Error): boolean {

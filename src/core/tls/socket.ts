@@ -12,6 +12,7 @@ import { handshakeTimeout, transportError } from './socket-errors';
 import { protocolError, TlsError } from './tls-error';
 import { Trace, type TraceEvent } from './trace';
 import { TransportSocket } from './transport-socket';
+import { WRITE_REFUSED } from './tcp-transport';
 import type { HandshakeConfig, TlsInfo } from './types';
 
 /** Stop reading the transport while this much undecrypted input waits. */
@@ -55,6 +56,8 @@ export class KeyportTlsSocket extends TransportSocket {
   private pendingWrite: { chunk: Buffer; cb: (e?: Error | null) => void } | undefined;
   private pendingFinal: ((e?: Error | null) => void) | undefined;
   private written = 0;
+  /** The server closed while we wrote: nothing more is sent; what it sent before is read, then we fail with this. */
+  private writeRefused: Error | undefined;
 
   constructor(
     transport: Duplex,
@@ -69,6 +72,7 @@ export class KeyportTlsSocket extends TransportSocket {
     transport.on('end', () => this.onEnd());
     transport.on('close', () => this.onEnd());
     transport.on('error', (e: Error) => this.onTransportError(e));
+    transport.on(WRITE_REFUSED, (e: Error) => (this.writeRefused ??= e));
     transport.once('connect', () => (this.options.connecting = false));
     this.timer = setTimeout(() => this.onTimeout(), options.timeoutMs);
     runHandshake(this.handshake, cfg)
@@ -150,7 +154,7 @@ export class KeyportTlsSocket extends TransportSocket {
       this.pendingFinal = cb;
       return;
     }
-    if (this.state === 'open' && !this.transport.destroyed) {
+    if (this.state === 'open' && !this.transport.destroyed && !this.writeRefused) {
       // Called from within onHandshakeDone when a write made during the handshake was followed by
       // end(): its callback finishes the stream at once. The last flight (our Finished, that data)
       // is then still held and must leave before close_notify and our FIN.
@@ -304,6 +308,9 @@ export class KeyportTlsSocket extends TransportSocket {
     if (this.state !== 'open' || this.transport.destroyed) {
       return cb(new KeyportError('KEYPORT_TLS_CLOSED', 'Cannot write: the TLS connection is closed.'));
     }
+    // Dropped, not failed: an error here would destroy this socket before the server's last words
+    // are read. The connection fails (or ends, after a close_notify) once they are.
+    if (this.writeRefused) return cb();
     this.written += chunk.length;
     let flushed = true;
     for (let off = 0; off < chunk.length; off += WRITE_SLICE) {
@@ -317,7 +324,7 @@ export class KeyportTlsSocket extends TransportSocket {
 
   private output(records: Buffer[]): boolean {
     const t = this.transport;
-    if (t.destroyed || !t.writable) return false;
+    if (t.destroyed || !t.writable || this.writeRefused) return false;
     if (records.length === 1) return t.write(records[0]);
     t.cork();
     let ok = true;
@@ -328,6 +335,8 @@ export class KeyportTlsSocket extends TransportSocket {
 
   private onEnd(): void {
     this.transportEnded = true;
+    // Its end after refusing our write is a reset or a close in our face, never a clean end.
+    if (this.writeRefused && this.state !== 'closed' && !this.peerClosed) return this.onTransportError(this.writeRefused);
     if (this.state === 'handshaking') return this.handshake.wakeUp();
     if (this.state !== 'open' || this.peerClosed) return;
     // A reset can read as a plain EOF when a write of ours took its error; that write's failure is

@@ -33,5 +33,38 @@ export function openTcp(host: string, port: number, onChunk: (chunk: Buffer) => 
     },
   });
   socket.setNoDelay(true);
+  reportRefusedWrites(socket);
   return socket;
+}
+
+/** Emitted by openTcp's socket, with the error, instead of failing on a write the peer refused. */
+export const WRITE_REFUSED = 'writeRefused';
+/** A peer that closed (its FIN, then our write, or a reset) makes a write fail with one of these. */
+const REFUSED_CODES = new Set(['EPIPE', 'ECONNRESET']);
+
+type WriteCallback = (e?: Error | null) => void;
+interface StreamWrites {
+  _write(chunk: unknown, encoding: BufferEncoding, cb: WriteCallback): void;
+  _writev(chunks: unknown[], cb: WriteCallback): void;
+}
+
+/**
+ * net.Socket closes itself on a failed write, and what the peer sent before it closed is then lost
+ * unread: an early answer to an upload (413, 401 while the body still flows), a TLS alert. Such a
+ * failure is emitted as WRITE_REFUSED instead, and the socket reads on until the peer's end: the
+ * TLS socket stops writing and decides there (tests: test/tls/early-answer.test.ts).
+ */
+function reportRefusedWrites(socket: Socket): void {
+  const s = socket as unknown as StreamWrites;
+  const refused =
+    (cb: WriteCallback): WriteCallback =>
+    (e) => {
+      if (!e || !REFUSED_CODES.has((e as NodeJS.ErrnoException).code ?? '')) return cb(e);
+      socket.emit(WRITE_REFUSED, e);
+      cb();
+    };
+  const write = s._write;
+  const writev = s._writev;
+  s._write = (chunk, encoding, cb) => write.call(socket, chunk, encoding, refused(cb));
+  s._writev = (chunks, cb) => writev.call(socket, chunks, refused(cb));
 }
