@@ -196,7 +196,11 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     const headers = { ...endToEnd(req.headers), host: url.host };
     const up = http.request({ agent: this.agentFor(rule, host, port), host, port, method: req.method, path: `${url.pathname}${url.search}`, headers, maxHeaderSize: MAX_HEADER_BYTES });
     up.on('response', (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.headers));
+      // An answer before the whole request body was read (a 413 or 401 while an upload flows): the
+      // rest of the body is unwanted, so the client's connection closes after the answer, as nginx
+      // does; kept alive, it stayed open for good with the body never read.
+      const head = req.complete ? endToEnd(answer.headers) : { ...endToEnd(answer.headers), connection: 'close' };
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, head);
       answer.once('end', () => res.addTrailers(answer.trailers)); // before pipe's end(); sent when the answer is chunked
       answer.pipe(res);
     });
