@@ -156,6 +156,22 @@ describe.skipIf(missing)('keyport proxy: hot reload, renewal under load, upstrea
     ]);
   }, 60_000);
 
+  it("regression: after a renewal the forward proxy's pooled upstream sessions went on presenting the old certificate (to new clients too, until the server closed them); now new requests show the new serial", async () => {
+    // A server that keeps sessions alive far longer than this test: only the proxy can retire them.
+    const longLived = await startWhoamiServer({ keyFile: serverCert.keyFile, chainPem: serverCert.chainPem, caFile: ca.rootFile, keepAliveMs: 60_000 });
+    cleanups.push(() => longLived.stop());
+    const httpPort = await freePort();
+    const proxy = await proxyWith(['--http-proxy', `127.0.0.1:${httpPort}`, '--http-rule', `host=localhost,identity=alice,ca=${ca.rootFile}`, '--http-rule', `host=127.0.0.1,identity=auto,ca=${ca.rootFile}`]);
+    const serialVia = async (host: string): Promise<string> => serialOf(Buffer.from((await curl(['-x', `http://127.0.0.1:${httpPort}`, `http://${host}:${longLived.port}/whoami`])).stdout));
+    const oldSerial = await aliceSerial();
+    for (const host of ['localhost', '127.0.0.1']) expect(await serialVia(host), host).toBe(oldSerial);
+    await swapLeaf(await renewedLeaf());
+    const newSerial = await aliceSerial();
+    await new Promise((r) => setTimeout(r, 1500)); // fs.watch + 100 ms debounce; the 1 s poll is the fallback
+    for (const host of ['localhost', '127.0.0.1']) expect(await serialVia(host), `${host}: the server sees the renewed certificate`).toBe(newSerial);
+    await proxy.stop();
+  }, 60_000);
+
   it('an upstream reset mid-stream reaches the client as a reset, a killed upstream ends the connection; the proxy keeps serving', async () => {
     const port = await freePort();
     const echo = await startTlsServer('node', { version: 'TLSv1.3', certFile: serverCert.certFile, keyFile: serverCert.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile });

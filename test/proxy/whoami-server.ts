@@ -33,7 +33,7 @@ export function bytesDigest(n: number): string {
   return h.digest('hex');
 }
 
-export async function startWhoamiServer(o: { keyFile: string; chainPem: string; caFile: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' }): Promise<WhoamiServer> {
+export async function startWhoamiServer(o: { keyFile: string; chainPem: string; caFile: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3'; keepAliveMs?: number }): Promise<WhoamiServer> {
   const server = https.createServer(
     { key: await readFile(o.keyFile), cert: o.chainPem, ca: await readFile(o.caFile), requestCert: true, rejectUnauthorized: true, maxVersion: o.maxVersion ?? 'TLSv1.3', maxHeaderSize: 64 * 1024 },
     (req, res) => {
@@ -71,7 +71,7 @@ export async function startWhoamiServer(o: { keyFile: string; chainPem: string; 
       res.end(`${JSON.stringify({ cn: peer.subject?.CN, serial: peer.serialNumber?.toLowerCase().replace(/^0+/, '') })}\n`);
     },
   );
-  server.keepAliveTimeout = 2000;
+  server.keepAliveTimeout = o.keepAliveMs ?? 2000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,

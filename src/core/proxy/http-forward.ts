@@ -82,9 +82,15 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     this.retireAgents();
   }
 
-  /** The registry changed: as TcpRoute.registryChanged, for rules with `auto` (the tickets are shared by every rule). */
+  /**
+   * The registry changed (a renewal): pooled sessions are retired, since they were authenticated as
+   * the certificate of their handshake and would serve new requests with it for as long as the server
+   * keeps them alive; `auto` tickets go too, as in TcpRoute.registryChanged (the tickets are shared
+   * by every rule). A fixed identity's tickets are keyed by its leaf: a new one finds none.
+   */
   registryChanged(): void {
     if (this.rules.some((r) => r.identity === 'auto')) this.sessions.clear();
+    this.retireAgents();
   }
 
   protected prepare(config: HttpProxyConfig): Promise<LoadedRule[]> {
