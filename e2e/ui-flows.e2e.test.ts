@@ -304,7 +304,7 @@ describe.skipIf(missing)('the desktop UI on the real test bed', () => {
     const failures = page.locator('.route-card', { has: card }).locator('[data-field=route-failures] .error-text');
     await failures.waitFor({ timeout: 10_000 });
     expect(await failures.getAttribute('data-code')).toBe('KEYPORT_PROXY_HOST_NOT_ROUTED');
-    expect(await failures.innerText()).toContain('Host elsewhere.example matches no rule of this Keyport proxy');
+    expect(await failures.innerText()).toMatch(/^1 request failed; the last at .*: Host elsewhere\.example matches no rule of this Keyport proxy/);
     await check('proxy-forward');
     await page.getByRole('button', { name: 'Stop routes' }).click();
     await page.locator('[data-field=proxy-state][data-running=false]').waitFor();

@@ -37,7 +37,7 @@ export function ForwardProxyCard({ proxy, stats }: { proxy: ForwardProxyView; st
         </dl>
         <RouteCounters stats={stats} />
       </div>
-      <RouteFailures stats={stats} />
+      <RouteFailures stats={stats} what="request" />
       <p className="faint forward-note">Other hosts get 403 and CONNECT gets 405: the proxy never goes where no rule says. Rules are edited in proxy.yaml in the data folder.</p>
       <div className="row reproduce-head">
         <code className="mono">{snippet}</code>

@@ -20,8 +20,11 @@ export function RouteCounters({ stats }: { stats?: RouteStats }) {
   );
 }
 
-/** Why connections through a listener failed: how many, and the last one's sentence (its code on the element); nothing if none did. */
-export function RouteFailures({ stats }: { stats?: RouteStats }) {
+/**
+ * Why connections (or, through the HTTP proxy, requests) failed: how many, and the last one's
+ * sentence (its code on the element); nothing if none did.
+ */
+export function RouteFailures({ stats, what = 'connection' }: { stats?: RouteStats; what?: 'connection' | 'request' }) {
   const last = stats?.lastError;
   if (!stats || !last) return null;
   const failed = Object.values(stats.errors).reduce((sum, n) => sum + n, 0);
@@ -29,7 +32,7 @@ export function RouteFailures({ stats }: { stats?: RouteStats }) {
     <div className="route-failures" data-field="route-failures">
       <ErrorText code={last.code}>
         <span>
-          {failed === 1 ? '1 connection failed' : `${failed} connections failed`}; the last at{' '}
+          {failed === 1 ? `1 ${what} failed` : `${failed} ${what}s failed`}; the last at{' '}
           <time dateTime={last.at}>{new Date(last.at).toLocaleTimeString()}</time>: {last.message}
         </span>
       </ErrorText>
