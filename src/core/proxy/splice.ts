@@ -47,7 +47,6 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     // What the client sends before the handshake is done goes up with the client's Finished, or
     // never when the handshake fails: counted once it is done, so a refused session sent nothing.
     let established = false;
-    let lingering = false;
     let heldUp = 0;
     let first = true;
     // Registered before the pipe, so a refused first chunk is seen here before the pipe writes it
@@ -57,7 +56,7 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
         first = false;
         if (startsTlsHandshake(b)) return refuseTls();
       }
-      if (lingering) return;
+      if (upstream.destroyed) return; // read and dropped (lingering, below): it goes nowhere
       if (established) opts.onUp(b.length);
       else heldUp += b.length;
     });
@@ -90,7 +89,6 @@ export function splice(client: Socket, upstream: KeyportTlsSocket, opts: SpliceO
     // may take the reset before it reads the answer.
     upstream.once('close', () => {
       if (client.destroyed || client.readableEnded) return;
-      lingering = true;
       client.unpipe(upstream);
       client.resume();
       const timer = setTimeout(() => client.destroy(), LINGER_MS);
