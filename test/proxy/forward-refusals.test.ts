@@ -65,7 +65,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     server = await ca.issueServer({ sans: ['DNS:localhost', 'IP:127.0.0.1'], ec: true });
     const client = await ca.issueClient({ cn: 'forward-alice', ec: true });
     nginx = await startTlsServer('nginx', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile });
-    whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile });
+    whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile, keepAliveMs: 120_000 });
     const imported = await cli(['import', client.chainFile, '--key', client.keyFile, '--json']);
     expect(imported.stderr).toBe('');
     id = (JSON.parse(imported.stdout) as { id: string }).id;
@@ -240,7 +240,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(entries.at(-1)).toMatchObject({ route: 'web', identity: id, serial, upstream: `127.0.0.1:${nginx.port}`, result: 'ok' });
     expect(entries.some((e) => e.resumed === true)).toBe(true);
     const forward = (JSON.parse((await cli(['audit', '--json', '--since', '1h'])).stdout) as Array<Record<string, unknown>>).filter((e) => e.route === 'http-proxy');
-    // Kept-alive forward sessions are audited when they close: none yet of the good ones to nginx and whoami.
+    // Kept-alive forward sessions are audited when they close: none yet of the good ones to nginx and whoami (both keep theirs alive longer than this file runs; whoami's default 2 s made this flaky on a slow CI machine).
     expect(forward.filter((e) => e.result === 'ok' && [`localhost:${nginx.port}`, `localhost:${whoami.port}`].includes(e.upstream as string))).toEqual([]);
     expect((await cli(['audit', '--since', '2099-01-01T00:00:00Z', '--json'])).stdout.trim()).toBe('[]');
     const log = await fs.readFile(path.join(data.path, 'audit.log'), 'utf8');
