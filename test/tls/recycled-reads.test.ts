@@ -8,9 +8,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { coalescedPipe, type KeyportTlsSocket } from '../../src/core/tls';
 import { gcmBackend } from '../../src/core/tls/native-gcm';
+import { SLAB_BYTES } from '../../src/core/tls/output-slab';
 import { startPayloadServer, type PayloadServer } from './helpers/payload-server';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -94,6 +95,31 @@ describe('recycled reads (coalescedPipe with recycle)', () => {
       expect(recycled.buffers, JSON.stringify({ fresh: fresh.buffers, recycled: recycled.buffers })).toBeLessThan(fresh.buffers / 2);
     } finally {
       sink.server.close();
+    }
+  }, 60_000);
+
+  it('regression: every short connection left its slab to the garbage collector (the close_notify after its data took a fresh one, never given back); V8 ran a full collection every fifty connections through a route', async () => {
+    const small = await startPayloadServer(Buffer.from('a short answer'), 'recycle-short', 5);
+    const sink = await startSink(false);
+    const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    try {
+      const connect = async () => {
+        const tls = await small.open('TLSv1.3');
+        const out = netConnect(sink.port, '127.0.0.1');
+        await new Promise((resolve) => out.once('connect', resolve));
+        const localPort = out.localPort as number;
+        coalescedPipe(tls, out, { end: true, recycle: true });
+        await new Promise((resolve) => out.once('close', resolve));
+        expect(await sink.received.get(localPort)).toBe(sha(Buffer.from('a short answer')));
+      };
+      await connect(); // the pool may start empty
+      slabs.mockClear();
+      for (let i = 0; i < 20; i++) await connect();
+      expect(slabs.mock.calls.filter(([n]) => n === SLAB_BYTES).length).toBeLessThanOrEqual(1);
+    } finally {
+      slabs.mockRestore();
+      sink.server.close();
+      await small.stop();
     }
   }, 60_000);
 });

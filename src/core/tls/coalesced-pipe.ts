@@ -16,7 +16,9 @@ export interface RecyclingSource {
  * With `recycle`, `from` reuses the memory of its chunks whenever `to` has written all it was
  * given: a bulk transfer then allocates nothing. Only for a `to` whose writes complete once the
  * bytes have left the process (a socket, process.stdout) and a `from` whose other 'data'
- * listeners keep no chunk.
+ * listeners keep no chunk. When `from` closes, its memory is given back once `to` has written
+ * (or dropped) the last of it: the records a connection reads after its data (close_notify) would
+ * otherwise take a fresh slab each and leave it to the garbage collector.
  */
 export function coalescedPipe(from: Readable & Partial<RecyclingSource>, to: Writable, opts: { end: boolean; recycle?: boolean }): void {
   let corked = false;
@@ -25,6 +27,7 @@ export function coalescedPipe(from: Readable & Partial<RecyclingSource>, to: Wri
   const releaseIfWritten = (): void => {
     if (to.writableLength === 0) recycler?.releaseReads?.();
   };
+  if (recycler) from.once('close', () => releaseOnceWritten(to, () => recycler.releaseReads?.()));
   const flush = (): void => {
     if (!corked) return;
     corked = false;
@@ -53,4 +56,16 @@ export function coalescedPipe(from: Readable & Partial<RecyclingSource>, to: Wri
       if (!to.destroyed) to.end();
     });
   }
+}
+
+/** Runs `release` as soon as `to` holds no unwritten byte: now, at its next 'drain', or when it closes (its writes dropped). */
+function releaseOnceWritten(to: Writable, release: () => void): void {
+  if (to.writableLength === 0 || to.destroyed) return release();
+  const once = (): void => {
+    to.off('drain', once);
+    to.off('close', once);
+    release();
+  };
+  to.on('drain', once);
+  to.on('close', once);
 }

@@ -10,14 +10,17 @@ export interface PayloadServer {
   stop(): Promise<void>;
 }
 
-/** Starts a PayloadServer on a fresh PKI whose client certificate is named `clientName`. */
-export async function startPayloadServer(payload: Buffer, clientName: string): Promise<PayloadServer> {
+/**
+ * Starts a PayloadServer on a fresh PKI whose client certificate is named `clientName`; with
+ * `endAfterMs` its close_notify comes that long after the payload, in a read of its own.
+ */
+export async function startPayloadServer(payload: Buffer, clientName: string, endAfterMs?: number): Promise<PayloadServer> {
   const pki = createPki();
   const serverCert = pki.issue({ name: 'localhost', kind: 'ec', usage: 'server' });
   const client = pki.issue({ name: clientName, kind: 'ec', usage: 'client' });
   const server = await startNodeTls(
     { cert: serverCert.certPem, key: serverCert.keyPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
-    (s) => s.end(payload),
+    (s) => (endAfterMs === undefined ? s.end(payload) : (s.write(payload), setTimeout(() => s.end(), endAfterMs))),
   );
   return {
     open: (version) =>
