@@ -145,6 +145,7 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
     expect(r.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(r.bodyBytes).toBe(BIG_MB * 1024 * 1024);
     expect(r.bodySha256).toBe(bigSha256);
+    expect(r.stderr, 'nginx ends with close_notify').not.toMatch(/close_notify/);
   }
 
   it(`stdin ends right after the request: all ${BIG_MB} MB from nginx arrive, SHA-256 equal`, async () => {
@@ -236,6 +237,23 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
       expect(r.bodySha256).toBe(createHash('sha256').update(answer).digest('hex'));
     } finally {
       await new Promise((resolve) => echoAtEnd.close(resolve));
+    }
+  });
+
+  it('a server that closes without close_notify: the data arrives, exit 0, and one line says it may be cut short', async () => {
+    const answer = randomBytes(1024 * 1024);
+    const bare = tls.createServer({ key: await readFile(server.keyFile), cert: server.chainPem, ca: await readFile(ca.rootFile), requestCert: true, rejectUnauthorized: true }, (s) => {
+      // Written, then destroyed: node:tls closes the TCP connection without a close_notify.
+      s.once('data', () => s.write(answer, () => s.destroy()));
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await connect((bare.address() as AddressInfo).port, 'go\n', [], { raw: true, keepStdinOpen: true });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.bodySha256).toBe(createHash('sha256').update(answer).digest('hex'));
+      expect(r.stderr).toMatch(/^keyport: the server closed the connection without a TLS close_notify, so what it sent may have been cut short: check it against the length its protocol gives\.$/m);
+    } finally {
+      await new Promise((resolve) => bare.close(resolve));
     }
   });
 });

@@ -91,6 +91,9 @@ async function clientAuth(k: Keyport, identity: string, shown: { label?: string 
   };
 }
 
+/** Said when the server closes without close_notify: the data is all there, but nothing proves it is all. */
+const NO_CLOSE_NOTIFY = 'the server closed the connection without a TLS close_notify, so what it sent may have been cut short: check it against the length its protocol gives.';
+
 /**
  * stdin -> server, server -> stdout, until the server closes; a TLS error mid-stream is a failure.
  * stdin's end does not end the connection by default (as `openssl s_client -ign_eof`): nginx and
@@ -107,6 +110,11 @@ function pipeThrough(socket: KeyportTlsSocket, halfClose: boolean): Promise<void
     if (direct) socket.deliverTo(stdoutWriter(socket));
     else coalescedPipe(socket, process.stdout, { end: false, recycle: true });
     socket.on('error', reject);
+    // A bare TCP close looks the same whether the server was done or the stream was cut (the proxy
+    // gives its client a reset then); after our own close_notify it is the normal answer.
+    socket.once('end', () => {
+      if (!socket.closeNotifyReceived && !halfClose) process.stderr.write(`keyport: ${NO_CLOSE_NOTIFY}\n`);
+    });
     process.stdout.on('error', (e) => socket.destroy(stdoutFailure(e)));
     socket.on('close', () => {
       process.stdin.unpipe(socket);
