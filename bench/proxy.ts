@@ -16,6 +16,10 @@
  * 3. Latency added per request (64-byte echo round trip on an open connection) by each proxy over
  *    a direct node:tls connection to the same Go echo server, p50 and p99, after 3,000 untimed
  *    round trips on each connection; and the p99 of Keyport's first 1,600 (cold).
+ * 4. Many small messages: 50 connections at once, each sending 64 bytes and waiting for their echo
+ *    (no pipelining, as a Redis or database client without it), messages per second through each
+ *    proxy in alternating turns, and each proxy's CPU time per message. The clients share one Node
+ *    process with the bench, so the figure is also bound by the client: the CPU rows are steadier.
  * KEYPORT_BENCH_PROFILE=DIR writes the Keyport proxy's CPU profile to DIR.
  */
 import { connect as netConnect, type Socket } from 'node:net';
@@ -46,13 +50,15 @@ const CONNECTIONS = { full: 40, resumed: 200, batches: 4, warmup: { full: 10, re
  * first `rounds` of the warm-up give the cold p99.
  */
 const ECHO = { rounds: 1600, warmup: 3000, batches: 8, bytes: 64 };
+/** 50 connections × 400 round trips per turn, after one untimed turn of each proxy. */
+const MESSAGES = { connections: 50, rounds: 400, turns: 5 };
 
 /** Runs the benchmark and returns its rows. */
 export async function run(): Promise<BenchRow[]> {
   const stops: Array<() => Promise<unknown>> = [];
   try {
     const fx = await startProxyFixture(BULK_MB, stops, process.env.KEYPORT_BENCH_PROFILE);
-    return [...(await bulkRows(fx, stops)), ...(await connectionRows(fx)), ...(await latencyRows(fx))];
+    return [...(await bulkRows(fx, stops)), ...(await connectionRows(fx)), ...(await latencyRows(fx)), ...(await messageRows(fx))];
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
@@ -259,4 +265,39 @@ function directEcho(fx: ProxyFixture): Promise<Socket> {
     sock.once('secureConnect', () => resolve(sock));
     sock.once('error', reject);
   });
+}
+
+async function messageRows(fx: ProxyFixture): Promise<BenchRow[]> {
+  const proxies = { keyport: [fx.keyport.echo, fx.proxy.pid], stunnel: [fx.stunnel.echo, fx.stunnelProc.pid], relay: [fx.relay.echo, fx.relayProc.pid] } as const;
+  const sockets = Object.fromEntries(
+    await Promise.all(Object.entries(proxies).map(async ([name, [port]]) => [name, await Promise.all(Array.from({ length: MESSAGES.connections }, () => plainEcho(port)))] as const)),
+  ) as Record<keyof typeof proxies, Socket[]>;
+  try {
+    const rate: Record<keyof typeof proxies, number[]> = { keyport: [], stunnel: [], relay: [] };
+    const cpu: Record<keyof typeof proxies, number[]> = { keyport: [], stunnel: [], relay: [] };
+    for (let turn = -1; turn < MESSAGES.turns; turn++) {
+      for (const name of Object.keys(proxies) as Array<keyof typeof proxies>) {
+        const cpu0 = processCpuSeconds(proxies[name][1]);
+        const t0 = performance.now();
+        await Promise.all(sockets[name].map((s) => roundTrips(s, MESSAGES.rounds)));
+        const count = MESSAGES.connections * MESSAGES.rounds;
+        if (turn < 0) continue;
+        rate[name].push((1000 * count) / (performance.now() - t0));
+        cpu[name].push(((processCpuSeconds(proxies[name][1]) - cpu0) * 1e6) / count);
+      }
+    }
+    const ratio = (peer: number[]) => median(rate.keyport.map((v, i) => v / (peer[i] as number)));
+    const what = `${MESSAGES.connections} connections, ${ECHO.bytes} B messages each waiting for its echo, messages per second, median of ${MESSAGES.turns} turns`;
+    const perMessage = 'CPU of the proxy process per message and its echo, median';
+    return [
+      { bench: 'proxy', case: `${what} (stunnel4)`, value: median(rate.stunnel), unit: '/s' },
+      { bench: 'proxy', case: `${what} (node:tls relay; ratio: keyport's over it)`, value: median(rate.relay), unit: '/s', ratio: ratio(rate.relay) },
+      { bench: 'proxy', case: `${what} (keyport route; ratio vs stunnel4)`, value: median(rate.keyport), unit: '/s', ratio: ratio(rate.stunnel) },
+      { bench: 'proxy', case: `${perMessage} (stunnel4)`, value: median(cpu.stunnel), unit: 'us' },
+      { bench: 'proxy', case: `${perMessage} (node:tls relay)`, value: median(cpu.relay), unit: 'us' },
+      { bench: 'proxy', case: `${perMessage} (keyport; ratio: stunnel's over ours)`, value: median(cpu.keyport), unit: 'us', ratio: median(cpu.stunnel) / median(cpu.keyport) },
+    ];
+  } finally {
+    Object.values(sockets).flat().forEach((s) => s.destroy());
+  }
 }
