@@ -4,7 +4,7 @@
  * node:crypto creates a cipher context (and fetches the algorithm) for every record, since its
  * API takes the nonce only when a cipher is created, and hands back a fresh zero-filled buffer for
  * each output. Per 16 KB record that is about 20 us, against 2-6 us for the same EVP calls on a
- * context that only takes a new nonce (see README "Where the time goes"). This file holds no
+ * context that only takes a new nonce (bench/tls-aead.ts measures both). This file holds no
  * cryptography of its own: it calls the OpenSSL EVP functions that node:crypto calls.
  *
  * openRun also frames TLS 1.3 records, for a bulk transfer's sake: each record cost the
