@@ -5,10 +5,11 @@
  * a restart. SoftHSM identity, in-process proxy.
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyport } from '../../src/core/app';
-import { parseRouteFlag, startProxy, type ProxyService } from '../../src/core/proxy';
+import { parseHttpProxyFlags, parseRouteFlag, startProxy, type ProxyService } from '../../src/core/proxy';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type TestCa } from '../testbed/ca';
 import { tempDir, waitUntil, type TempDir } from '../testbed/proc';
@@ -55,7 +56,7 @@ describe.skipIf(missing)('a route whose CA bundle file is rewritten (root rotati
     await data?.remove();
   });
 
-  it('new connections trust the rewritten bundle within seconds; the proxy is not restarted', async () => {
+  it('new connections trust the rewritten bundle within seconds, the proxy not restarted; a root taken out of it is distrusted at once (regression: its tickets resumed past it)', async () => {
     const bundle = path.join(data.path, 'trust', 'step-ca-ca.internal-9000.pem');
     await mkdir(path.dirname(bundle), { recursive: true });
     await copyFile(oldRoot.rootFile, bundle);
@@ -70,5 +71,33 @@ describe.skipIf(missing)('a route whose CA bundle file is rewritten (root rotati
     await writeFile(bundle, (await readFile(oldRoot.rootFile, 'utf8')) + (await readFile(newRoot.rootFile, 'utf8')));
     await waitUntil(async () => (await get(port, '/whoami').catch(() => undefined))?.status === 200, { what: 'a connection through the new root', timeoutMs: 5000, intervalMs: 200 });
     expect(JSON.parse((await get(port, '/whoami')).body.toString())).toMatchObject({ cn: 'rotation-alice' });
+
+    // Regression: the route kept the tickets of sessions made under the old trust, and a resumed
+    // session skips the server's certificate: a root taken out of the file went on being trusted.
+    proxy!.forgetSessions();
+    expect((await get(port, '/whoami')).status).toBe(200); // a full handshake: the server sends tickets
+    await writeFile(bundle, await readFile(oldRoot.rootFile, 'utf8'));
+    await proxy!.reload(); // what the file watcher does within a second; here the next connection must already see it
+    for (let i = 0; i < 3; i++) await expect(get(port, '/whoami')).rejects.toThrow();
+  });
+
+  it('regression: the HTTP proxy too resumed tickets made under a root taken out of a rule\'s CA file; now a rule change drops them', async () => {
+    const bundle = path.join(data.path, 'trust', 'forward-bundle.pem');
+    await mkdir(path.dirname(bundle), { recursive: true });
+    await writeFile(bundle, (await readFile(oldRoot.rootFile, 'utf8')) + (await readFile(newRoot.rootFile, 'utf8')));
+    const httpProxy = parseHttpProxyFlags(`127.0.0.1:${await freePort()}`, [`host=localhost,identity=alice,ca=${bundle}`]);
+    const forward = await startProxy({ keyport, dataDir: data.path, config: { routes: [], httpProxy, allowNonLoopback: false }, audit: false });
+    const status = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: forward.httpProxyPort, path: `http://localhost:${whoami.port}/whoami`, agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject);
+      });
+    try {
+      expect(await status()).toBe(200); // a full handshake: the server sends tickets
+      await writeFile(bundle, await readFile(oldRoot.rootFile, 'utf8'));
+      await forward.reload();
+      expect(await status()).toBe(502);
+    } finally {
+      await forward.close();
+    }
   });
 });

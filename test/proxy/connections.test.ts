@@ -196,6 +196,27 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
       await whoami.stop();
     }
   });
+
+  it('regression: the HTTP proxy stopped during a download audited the cut session as ok and ended the answer cleanly; now it is KEYPORT_PROXY_STOPPED and a reset, as on a route', async () => {
+    const server = await ca.issueServer({ sans: ['DNS:localhost'], ec: true });
+    const whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile });
+    const port = await freePort();
+    const own = await startProxyCli(data.path, ['--http-proxy', `127.0.0.1:${port}`, '--http-rule', `host=localhost,identity=conn-alice,ca=${ca.rootFile}`], { env: backend.env });
+    try {
+      const download = curl(['-x', `http://127.0.0.1:${port}`, '-o', '/dev/null', `http://localhost:${whoami.port}/bytes?n=100000000000`], 60_000);
+      const forwarded = async () => ((await (await fetch(`${own.statusUrl}/status`)).json()) as { httpProxy: { bytesDown: number } }).httpProxy.bytesDown;
+      await waitUntil(async () => (await forwarded()) > 1e6, { what: 'the download to flow', timeoutMs: 10_000 });
+      process.kill(own.proc.pid, 'SIGINT');
+      expect(await Promise.race([own.proc.exited, delay(5000).then(() => 'still running')])).toEqual({ code: 0, signal: null });
+      const cut = await download;
+      expect({ code: cut.code, stderr: cut.stderr.trim() }).toEqual({ code: 56, stderr: expect.stringMatching(/reset by peer/i) });
+      const audit = JSON.parse((await runCli(['audit', '--json'], { dataDir: data.path, env: backend.env })).stdout) as Array<{ route: string; upstream: string; result: string }>;
+      expect(audit.filter((l) => l.upstream === `localhost:${whoami.port}`)).toEqual([expect.objectContaining({ route: 'http-proxy', result: 'KEYPORT_PROXY_STOPPED' })]);
+    } finally {
+      await own.stop();
+      await whoami.stop();
+    }
+  });
 });
 
 describe('PIN vault', () => {

@@ -54,6 +54,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
   let backend: Backend;
   let data: TempDir;
   let id: string;
+  let clientKeyFile: string;
   let serial: string;
   let proxy: ProxyProc;
   let routePort: number;
@@ -64,6 +65,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     [ca, backend, data] = await Promise.all([createTestCa({ ec: true }), keychainBackend(), tempDir('proxy-forward')]);
     server = await ca.issueServer({ sans: ['DNS:localhost', 'IP:127.0.0.1'], ec: true });
     const client = await ca.issueClient({ cn: 'forward-alice', ec: true });
+    clientKeyFile = client.keyFile;
     nginx = await startTlsServer('nginx', { version: 'TLSv1.3', certFile: server.certFile, keyFile: server.keyFile, chainFile: ca.intermediateFile, clientCaFile: ca.rootFile });
     whoami = await startWhoamiServer({ keyFile: server.keyFile, chainPem: server.chainPem, caFile: ca.rootFile, keepAliveMs: 120_000 });
     const imported = await cli(['import', client.chainFile, '--key', client.keyFile, '--json']);
@@ -306,6 +308,14 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(ca.code).toBe(6);
     expect(ca.stderr.trim().split('\n')).toHaveLength(1);
     expect(ca.stderr).toMatch(new RegExp(`^keyport: route 127\\.0\\.0\\.1:${port}: Cannot read CA file /no/such/ca\\.pem: .*\\[KEYPORT_FILE_UNREADABLE\\]$`, 'm'));
+    // Regression: a CA file holding no certificate (a key, a web page) was taken, and the route then
+    // reset every connection without a word; now it is refused at start, as a missing file is.
+    const keyAsCa = await cli(['proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=${id},ca=${clientKeyFile}`]);
+    expect(keyAsCa.code).not.toBe(0);
+    expect(keyAsCa.stderr.trim()).toBe(`keyport: route 127.0.0.1:${port}: Cannot read CA file ${clientKeyFile}: it holds no "BEGIN CERTIFICATE" block. [KEYPORT_PEM_INVALID]`);
+    const ruleCa = await cli(['proxy', '--http-proxy', `127.0.0.1:${port}`, '--http-rule', `host=localhost,identity=${id},ca=${clientKeyFile}`]);
+    expect(ruleCa.code).not.toBe(0);
+    expect(ruleCa.stderr.trim()).toMatch(/^keyport: the HTTP proxy: rule host=localhost: Cannot read CA file .*: it holds no "BEGIN CERTIFICATE" block\. \[KEYPORT_PEM_INVALID\]$/);
     // Regression: two --route flags on one address (its default name) ran only the second.
     const twice = await cli(['proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=${id}`, '--route', `127.0.0.1:${port}=127.0.0.1:${whoami.port},identity=${id}`]);
     expect(twice.code).toBe(6);

@@ -72,6 +72,8 @@ describe.skipIf(missing)('keyport proxy under load', () => {
     const web = await routeStatus(proxy, 'web');
     expect(web.total).toBe(200);
     expect(web.errors).toEqual({});
+    // Regression: each open connection listens for the route's stop, and Node warned of a leak past ten.
+    expect(proxy.proc.output()).not.toMatch(/MaxListenersExceededWarning|memory leak/);
   }, 240_000);
 
   it('a 1 GB download arrives with the same SHA-256; the proxy stays under 200 MB RSS', async () => {

@@ -4,6 +4,7 @@ import { KeyportError, toKeyportError } from '../../shared/errors';
 import { SessionCache } from '../tls';
 import { readCaFiles } from './ca-files';
 import { CLIENT_SENT_TLS, startsTlsHandshake } from './client-tls';
+import { inSetting } from './config-errors';
 import { hostMatches } from './host-glob';
 import { Listener } from './listener';
 import { formatAddress, type HttpProxyConfig, type HttpRule } from './schema';
@@ -44,6 +45,8 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   private readonly agents = new Map<string, http.Agent>();
   /** Per upstream socket: its session's bytes up (what was written since the last call) and its failure. */
   private readonly sessionOf = new WeakMap<object, { countUp(): void; fail(e: KeyportError): void }>();
+  /** How to mark each open upstream session failed, so that a stop audits it as cut. */
+  private readonly liveSessions = new Set<(e: KeyportError) => void>();
   private readonly sessions = new SessionCache();
 
   private constructor(private readonly deps: RouteDeps) {
@@ -71,7 +74,14 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
       this.retireAgents();
       return;
     }
-    for (const s of this.open) s.destroy();
+    // Cut as a TCP route cuts its connections: audited as stopped, and an answer in flight is reset
+    // so that it never looks complete.
+    const stopped = new KeyportError('KEYPORT_PROXY_STOPPED', 'The proxy stopped; its open connections were cut.');
+    for (const fail of this.liveSessions) fail(stopped);
+    for (const s of this.open) {
+      if (this.busy.has(s)) s.resetAndDestroy();
+      else s.destroy();
+    }
     this.dropAgents();
     await closed;
   }
@@ -101,8 +111,13 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     return 'the HTTP proxy';
   }
 
-  /** Takes `config` for requests from now on (on `port`); upstream sessions of the old rules are not reused. */
+  /**
+   * Takes `config` for requests from now on (on `port`); upstream sessions of the old rules are not
+   * reused, nor their tickets: a resumed session skips the server's certificate, so a root taken
+   * out of a CA file would go on being trusted.
+   */
   protected apply(config: HttpProxyConfig, rules: LoadedRule[], port: number): void {
+    if (this.rules.length > 0) this.sessions.clear();
     this.rules = rules;
     this.stats.listen = formatAddress({ host: config.listen.host, port });
     this.retireAgents();
@@ -251,13 +266,16 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
             session.bytesUp += n;
             this.stats.bytesUp += n;
           };
-          this.sessionOf.set(socket, { countUp, fail: (e) => (failure ??= e) });
+          const fail = (e: KeyportError): void => void (failure ??= e);
+          this.sessionOf.set(socket, { countUp, fail });
+          this.liveSessions.add(fail);
           socket.on('data', (b: Buffer) => {
             session.bytesDown += b.length;
             this.stats.bytesDown += b.length;
           });
           socket.on('error', (e) => (failure ??= toKeyportError(e)));
           socket.on('close', () => {
+            this.liveSessions.delete(fail);
             countUp();
             session.finish(failure?.code ?? 'ok', failure?.message);
           });
@@ -294,9 +312,16 @@ function notHttpAnswer(e: Error & { code?: string }, origin: string): KeyportErr
   return new KeyportError('KEYPORT_PROXY_UPSTREAM_NOT_HTTP', sentence);
 }
 
-/** The rules with their CA files read. */
+/** The rules with their CA files read; a failure names its rule. */
 function loadRules(config: HttpProxyConfig): Promise<LoadedRule[]> {
-  return Promise.all(config.rules.map(async (r) => ({ ...r, caDer: await readCaFiles(r.ca) })));
+  const load = async (r: HttpRule): Promise<LoadedRule> => {
+    try {
+      return { ...r, caDer: await readCaFiles(r.ca) };
+    } catch (e) {
+      throw inSetting(`rule host=${r.host}`, e);
+    }
+  };
+  return Promise.all(config.rules.map(load));
 }
 
 /** A refusal: status, a stable code in a header, and one sentence. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SessionCache } from '../tls';
 import type { AuditLog } from '../audit';
@@ -42,6 +43,8 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
   ) {
     super(deps.allowNonLoopback);
     this.stats = new RouteStats(routeName(config), '', '');
+    // Every open connection listens for the stop: more than Node's 10 is the normal case, not a leak.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   /** Checks, binds and starts a route. */
@@ -81,9 +84,13 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     return `route ${routeName(config)}`;
   }
 
-  /** Takes `config` for connections accepted from now on (on `port`); a new upstream gets no old tickets. */
+  /**
+   * Takes `config` for connections accepted from now on (on `port`). A new upstream or new trust
+   * (CA files, servername) gets no old tickets: a resumed session skips the server's certificate,
+   * so a root taken out of the CA file would go on being trusted.
+   */
   protected apply(config: RouteConfig, ca: Buffer[], port: number): void {
-    if (this.config && (this.config.upstream.host !== config.upstream.host || this.config.upstream.port !== config.upstream.port)) this.sessions.clear();
+    const previous = this.target;
     this.target = {
       route: routeName(config),
       host: config.upstream.host,
@@ -93,6 +100,7 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
       ...(config.servername ? { servername: config.servername } : {}),
       ...(config.alpn ? { alpn: config.alpn } : {}),
     };
+    if (previous && !sameUpstream(previous, this.target)) this.sessions.clear();
     this.stats.listen = formatAddress({ host: config.listen.host, port });
     this.stats.upstream = formatAddress(config.upstream);
   }
@@ -157,4 +165,10 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
     });
     s.finish(outcome.result, outcome.message);
   }
+}
+
+/** Whether a ticket of `a` may serve `b`: the same server, reached by the same name, trusted through the same CA files. */
+function sameUpstream(a: UpstreamTarget, b: UpstreamTarget): boolean {
+  const sameCa = a.ca.length === b.ca.length && a.ca.every((der, i) => der.equals(b.ca[i] as Buffer));
+  return a.host === b.host && a.port === b.port && a.servername === b.servername && sameCa;
 }

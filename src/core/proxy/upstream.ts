@@ -43,7 +43,7 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
 /**
  * Opens the TLS connection of one proxied session: identity from the resolver (cached), tickets
  * from the route's cache, handshake time and full/resumed counted on secureConnect.
- * Rejects (already counted and audited) when the identity cannot be loaded.
+ * Rejects (already counted and audited) when the identity cannot be loaded or the connection not opened.
  */
 export async function openUpstream(t: UpstreamTarget, ctx: UpstreamContext): Promise<UpstreamSession> {
   const started = performance.now();
@@ -76,24 +76,24 @@ export async function openUpstream(t: UpstreamTarget, ctx: UpstreamContext): Pro
       });
     },
   };
-  let auth;
+  let socket: KeyportTlsSocket;
   try {
-    auth = await ctx.resolver.clientAuth(t.identity, used);
+    const auth = await ctx.resolver.clientAuth(t.identity, used);
+    socket = createConnectionFor({
+      host: t.host,
+      port: t.port,
+      servername: t.servername,
+      ca: t.ca,
+      alpn: t.alpn,
+      sessionCache: ctx.sessions,
+      timeoutMs: HANDSHAKE_TIMEOUT_MS,
+      ...auth,
+    });
   } catch (e) {
     const err = toKeyportError(e);
     session.finish(err.code, err.message);
     throw e;
   }
-  const socket = createConnectionFor({
-    host: t.host,
-    port: t.port,
-    servername: t.servername,
-    ca: t.ca,
-    alpn: t.alpn,
-    sessionCache: ctx.sessions,
-    timeoutMs: HANDSHAKE_TIMEOUT_MS,
-    ...auth,
-  });
   socket.once('secureConnect', () => {
     resumed = socket.tlsInfo.resumed;
     // `auto` resumed without the server asking for a certificate: the ticket's leaf says who we are.
