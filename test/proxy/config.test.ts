@@ -4,7 +4,7 @@ import { parseProxyConfig } from '../../src/core/proxy/config-file';
 import { parseHttpProxyFlags, parseHttpRuleFlag, parseRouteFlag } from '../../src/core/proxy/flags';
 import { hostMatches } from '../../src/core/proxy/host-glob';
 import { checkLoopback, isLoopback } from '../../src/core/proxy/listen';
-import { formatAddress, routeName, sameNamedRoute } from '../../src/core/proxy/schema';
+import { configClash, formatAddress, routeName, sameNamedRoute } from '../../src/core/proxy/schema';
 import { RouteStats } from '../../src/core/proxy/stats';
 import { KeyportError } from '../../src/shared/errors';
 
@@ -52,8 +52,12 @@ describe('--route strings', () => {
     expect(refusal(() => parseHttpRuleFlag('identity=x')).message).toMatch(/field "host"\): missing: the host pattern/);
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api,identity=x')).message).toMatch(/field "upstream".*"api" is not HOST:PORT/);
     expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,pin=1234')).message).toMatch(/"pin=1234" is not one of identity=, ca=/);
-    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,limit=0')).message).toMatch(/field "maxConnections"/);
-    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,idle=soon')).message).toMatch(/field "idleTimeout"\): write seconds \(e\.g\. 300\) or a duration such as 90s, 30m, 2h;/);
+    // Regression: a flag's error named the schema's field (maxConnections) and said "received string" of a number.
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,limit=0')).message).toMatch(/field "limit"\): allow at least 1 connection;/);
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,limit=-1')).message).toBe('--route "127.0.0.1:8443=api:443,identity=x,limit=-1": limit= takes a whole number, not "-1".');
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,limit=1.5')).message).toMatch(/limit= takes a whole number, not "1\.5"/);
+    expect(refusal(() => parseHttpRuleFlag('host=a.b,identity=x,port=x')).message).toMatch(/port= takes a whole number, not "x"/);
+    expect(refusal(() => parseRouteFlag('127.0.0.1:8443=api:443,identity=x,idle=soon')).message).toMatch(/field "idle"\): write seconds \(e\.g\. 300\) or a duration such as 90s, 30m, 2h;/);
   });
 
   it('parses HTTP proxy rules and refuses a rule that would match every host', () => {
@@ -78,7 +82,9 @@ describe('the configuration file', () => {
     const bad = refusal(() => parseProxyConfig(yaml.replace('api.internal:443', 'api.internal'), 'proxy.yaml', '/'));
     expect(bad.code).toBe('KEYPORT_PROXY_CONFIG_INVALID');
     expect(bad.message).toMatch(/^Invalid proxy configuration \(proxy\.yaml, line 3, field "routes\[0\]\.upstream"\): "api\.internal" is not HOST:PORT/);
-    expect(refusal(() => parseProxyConfig(yaml.replace('    ca: ca.pem', '    cert: x.pem'), 'p.yaml', '/')).message).toMatch(/line 2, field "routes\[0\]".*cert/);
+    // Regression: an unknown key was placed at the line of the object that holds it (line 2, "routes[0]").
+    expect(refusal(() => parseProxyConfig(yaml.replace('    ca: ca.pem', '    cert: x.pem'), 'p.yaml', '/')).message).toMatch(/line 5, field "routes\[0\]\.cert"\): Unrecognized key: "cert"/);
+    expect(refusal(() => parseProxyConfig(`${yaml}bogus: 1\n`, 'p.yaml', '/')).message).toMatch(/line 7, field "bogus"\)/);
     expect(refusal(() => parseProxyConfig('routes: [\n  {listen: 1', 'p.yaml', '/')).message).toMatch(/^Invalid proxy configuration \(p\.yaml, line \d\)/);
     expect(refusal(() => parseProxyConfig('statusPort: "x"\n', 'p.yaml', '/')).message).toMatch(/line 1, field "statusPort"/);
     expect(refusal(() => parseProxyConfig('routes:\n  - listen: 127.0.0.1:8443\n    identity: x\n', 'p.yaml', '/')).message).toMatch(/field "routes\[0\]\.upstream"\): missing: the upstream HOST:PORT/);
@@ -95,6 +101,14 @@ describe('routes that share a name or a listen address', () => {
     const unnamed = refusal(() => parseProxyConfig(`routes:\n${route('127.0.0.1:8001')}${route('127.0.0.1:8001')}`, 'p.yaml', '/'));
     expect(unnamed.message).toMatch(/line 5, field "routes\[1\]\.listen"\): two routes listen on 127\.0\.0\.1:8001 \(each needs its own port\)/);
     expect(sameNamedRoute([parseRouteFlag('127.0.0.1:8001=api:443,identity=x'), parseRouteFlag('127.0.0.1:8002=api:443,identity=x')])).toBeUndefined();
+  });
+
+  it('regression: two named routes, or a route and the HTTP proxy, on one address failed as "the port is already in use; stop what uses it" (Keyport itself); now refused as such', () => {
+    const twoNamed = refusal(() => parseProxyConfig(`routes:\n${route('127.0.0.1:8001', 'a')}${route('127.0.0.1:8001', 'b')}`, 'p.yaml', '/'));
+    expect(twoNamed.message).toMatch(/field "routes\[1\]\.listen"\): route a and route b both listen on 127\.0\.0\.1:8001 \(each needs its own port\)/);
+    const withForward = refusal(() => parseProxyConfig(`routes:\n${route('127.0.0.1:8001', 'a')}httpProxy:\n  listen: 127.0.0.1:8001\n  rules:\n    - host: x.y\n      identity: x\n`, 'p.yaml', '/'));
+    expect(withForward.message).toMatch(/field "httpProxy\.listen"\): route a and the HTTP proxy both listen on 127\.0\.0\.1:8001/);
+    expect(configClash({ routes: [parseRouteFlag('127.0.0.1:0=api:443,identity=x,name=a'), parseRouteFlag('127.0.0.1:0=api:443,identity=x,name=b')] })).toBeUndefined();
   });
 });
 

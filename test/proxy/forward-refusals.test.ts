@@ -294,6 +294,11 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     const nothing = await cli(['proxy']);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/Nothing to proxy/);
+    // Regression: an empty config file and a rule without its proxy both said "Nothing to proxy: give ... --config FILE".
+    const empty = path.join(data.path, 'empty-proxy.yaml');
+    await fs.writeFile(empty, '');
+    expect((await cli(['proxy', '--config', empty])).stderr.trim()).toBe(`keyport: ${empty} holds no route and no httpProxy: add some (the README shows the format). [KEYPORT_PROXY_CONFIG_INVALID]`);
+    expect((await cli(['proxy', '--http-rule', 'host=a.b,identity=x'])).stderr.trim()).toBe('keyport: --http-rule is a rule of the HTTP proxy: give --http-proxy 127.0.0.1:PORT too. [KEYPORT_INVALID_ARGUMENT]');
   });
 
   it('regression: an unknown identity or unreadable CA file did not say which route or rule named it; two routes on one address', async () => {

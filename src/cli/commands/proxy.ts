@@ -6,7 +6,7 @@ import {
   parseRouteFlag,
   PinVault,
   ProxyConfigSchema,
-  sameNamedRoute,
+  configClash,
   startProxy,
   type ProxyConfig,
   type ProxyEvent,
@@ -37,6 +37,9 @@ async function configFrom(o: ProxyFlags): Promise<ProxyConfig> {
   if (o.config && (o.route.length > 0 || o.httpProxy)) {
     throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Give either --config FILE or --route/--http-proxy flags, not both: put every route in the file.');
   }
+  if (o.httpRule.length > 0 && !o.httpProxy) {
+    throw new KeyportError('KEYPORT_INVALID_ARGUMENT', '--http-rule is a rule of the HTTP proxy: give --http-proxy 127.0.0.1:PORT too.');
+  }
   const base = o.config ? await loadProxyConfigFile(o.config) : ProxyConfigSchema.parse({});
   const config: ProxyConfig = {
     ...base,
@@ -45,9 +48,10 @@ async function configFrom(o: ProxyFlags): Promise<ProxyConfig> {
     ...(o.statusPort !== undefined ? { statusPort: parsePort(o.statusPort) } : {}),
     allowNonLoopback: o.allowNonLoopback === true || base.allowNonLoopback,
   };
-  const clash = sameNamedRoute(config.routes);
+  const clash = configClash(config);
   if (clash) throw new KeyportError('KEYPORT_PROXY_CONFIG_INVALID', `Invalid routes: ${clash.message}; fix them and try again.`);
   if (config.routes.length === 0 && !config.httpProxy) {
+    if (o.config) throw new KeyportError('KEYPORT_PROXY_CONFIG_INVALID', `${o.config} holds no route and no httpProxy: add some (the README shows the format).`);
     throw new KeyportError('KEYPORT_INVALID_ARGUMENT', 'Nothing to proxy: give --route LISTEN=UPSTREAM,identity=ID, --http-proxy with --http-rule, or --config FILE.');
   }
   return config;

@@ -11,8 +11,10 @@ export function fieldName(path: readonly PropertyKey[]): string {
  * and what to do.
  */
 export function configError(source: string, issue: z.core.$ZodIssue, lineOf?: (path: readonly PropertyKey[]) => number | undefined): KeyportError {
-  const field = fieldName(issue.path);
-  const line = lineOf?.(issue.path);
+  // An unknown key is told at its own line and name, not at the object that holds it.
+  const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
+  const field = fieldName(at);
+  const line = lineOf?.(at);
   const where = [source, line ? `line ${line}` : '', field ? `field "${field}"` : ''].filter(Boolean).join(', ');
   return new KeyportError('KEYPORT_PROXY_CONFIG_INVALID', `Invalid proxy configuration (${where}): ${issue.message}; fix it and try again.`);
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { z } from 'zod';
 import { KeyportError } from '../../shared/errors';
 import { configError } from './config-errors';
 import { HttpProxySchema, HttpRuleSchema, RouteSchema, type HttpProxyConfig, type HttpRule, type RouteConfig } from './schema';
@@ -6,7 +7,8 @@ import { HttpProxySchema, HttpRuleSchema, RouteSchema, type HttpProxyConfig, typ
 /** Option names of `--route` and `--http-rule` strings and the schema fields they fill. */
 const ROUTE_KEYS: Record<string, string> = { identity: 'identity', ca: 'ca', servername: 'servername', alpn: 'alpn', limit: 'maxConnections', idle: 'idleTimeout', name: 'name' };
 const RULE_KEYS: Record<string, string> = { host: 'host', identity: 'identity', ca: 'ca', port: 'port' };
-const NUMBERS = new Set(['maxConnections', 'idleTimeout', 'port']);
+/** Fields that take a whole number; idleTimeout also takes a duration (90s), which the schema reads. */
+const WHOLE_NUMBERS = new Set(['maxConnections', 'port']);
 const LISTS = new Set(['ca', 'alpn']);
 
 /**
@@ -21,15 +23,21 @@ export function parseRouteFlag(flag: string, cwd = process.cwd()): RouteConfig {
   }
   const raw = { listen: first.slice(0, eq), upstream: first.slice(eq + 1), ...options(rest, ROUTE_KEYS, '--route', flag) };
   const parsed = RouteSchema.safeParse(raw);
-  if (!parsed.success) throw configError(`--route ${flag}`, parsed.error.issues[0]!);
+  if (!parsed.success) throw configError(`--route ${flag}`, asFlagIssue(parsed.error.issues[0]!, ROUTE_KEYS));
   return { ...parsed.data, ca: parsed.data.ca?.map((f) => path.resolve(cwd, f)) };
 }
 
 /** Parses `host=PATTERN,identity=ID[,ca=FILE][,port=N]`, a rule of the HTTP forward proxy. */
 export function parseHttpRuleFlag(flag: string, cwd = process.cwd()): HttpRule {
   const parsed = HttpRuleSchema.safeParse(options(flag.split(','), RULE_KEYS, '--http-rule', flag));
-  if (!parsed.success) throw configError(`--http-rule ${flag}`, parsed.error.issues[0]!);
+  if (!parsed.success) throw configError(`--http-rule ${flag}`, asFlagIssue(parsed.error.issues[0]!, RULE_KEYS));
   return { ...parsed.data, ca: parsed.data.ca?.map((f) => path.resolve(cwd, f)) };
+}
+
+/** A schema issue told with the flag's own key (limit=, not maxConnections). */
+function asFlagIssue(issue: z.core.$ZodIssue, keys: Record<string, string>): z.core.$ZodIssue {
+  const keyOf = Object.fromEntries(Object.entries(keys).map(([k, f]) => [f, k]));
+  return { ...issue, path: issue.path.map((p) => (typeof p === 'string' ? (keyOf[p] ?? p) : p)) };
 }
 
 function options(parts: string[], keys: Record<string, string>, option: string, flag: string): Record<string, unknown> {
@@ -40,9 +48,13 @@ function options(parts: string[], keys: Record<string, string>, option: string, 
     if (!field) {
       throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `${option} "${flag}": "${part}" is not one of ${Object.keys(keys).map((k) => `${k}=`).join(', ')}.`);
     }
+    const key = part.slice(0, eq);
     const value = part.slice(eq + 1);
+    if (WHOLE_NUMBERS.has(field) && !/^\d+$/.test(value)) {
+      throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `${option} "${flag}": ${key}= takes a whole number, not "${value}".`);
+    }
     if (LISTS.has(field)) out[field] = [...((out[field] as string[] | undefined) ?? []), value];
-    else out[field] = NUMBERS.has(field) && /^\d+$/.test(value) ? Number(value) : value;
+    else out[field] = (WHOLE_NUMBERS.has(field) || field === 'idleTimeout') && /^\d+$/.test(value) ? Number(value) : value;
   }
   return out;
 }

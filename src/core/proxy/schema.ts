@@ -53,6 +53,13 @@ const IDENTITY = required('the identity to present upstream (its id, its label, 
 
 const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
+/** How many connections a route or the HTTP proxy keeps open at once. */
+const connectionLimit = z
+  .number({ error: 'write a whole number of connections (e.g. 1024)' })
+  .int({ error: 'write a whole number of connections (e.g. 1024)' })
+  .min(1, { error: 'allow at least 1 connection' })
+  .max(100_000, { error: 'allow at most 100000 connections' });
+
 /** One TCP route: plain TCP on `listen`, TLS with the identity to `upstream`. */
 export const RouteSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
@@ -62,7 +69,7 @@ export const RouteSchema = z.strictObject({
   ca: oneOrMany.optional(),
   servername: z.string().min(1).max(253).optional(),
   alpn: oneOrMany.optional(),
-  maxConnections: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONNECTIONS),
+  maxConnections: connectionLimit.default(DEFAULT_MAX_CONNECTIONS),
   /** Seconds (or 90s, 30m, 2h) without a byte either way before the connection is closed; 0 turns it off. */
   idleTimeout: seconds(7 * 24 * 3600).default(DEFAULT_IDLE_TIMEOUT_S),
 });
@@ -82,7 +89,7 @@ export const HttpRuleSchema = z.strictObject({
 export const HttpProxySchema = z.strictObject({
   listen: listenAddress,
   rules: z.array(HttpRuleSchema).min(1),
-  maxConnections: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_CONNECTIONS),
+  maxConnections: connectionLimit.default(DEFAULT_MAX_CONNECTIONS),
 });
 
 /** The whole proxy configuration: the `--config` file, the saved routes, or what `--route` flags make. */
@@ -95,9 +102,28 @@ export const ProxyConfigSchema = z
     allowNonLoopback: z.boolean().default(false),
   })
   .superRefine((config, ctx) => {
-    const clash = sameNamedRoute(config.routes);
+    const clash = configClash(config);
     if (clash) ctx.addIssue({ code: 'custom', path: clash.path, message: clash.message });
   });
+
+/** Two routes with one name, or two listeners (routes, the HTTP proxy) on one address: where and why. */
+export function configClash(config: Pick<ProxyConfig, 'routes' | 'httpProxy'>): { path: Array<string | number>; message: string } | undefined {
+  return sameNamedRoute(config.routes) ?? sharedListenAddress(config);
+}
+
+/** The first listener whose fixed address (port 0 picks a free one) another already has: it would fail as "in use" by Keyport itself. */
+function sharedListenAddress(config: Pick<ProxyConfig, 'routes' | 'httpProxy'>): { path: Array<string | number>; message: string } | undefined {
+  const listeners = [...config.routes.map((r, i) => ({ path: ['routes', i, 'listen'], listen: r.listen, what: `route ${routeName(r)}` })), ...(config.httpProxy ? [{ path: ['httpProxy', 'listen'], listen: config.httpProxy.listen, what: 'the HTTP proxy' }] : [])];
+  const seen = new Map<string, string>();
+  for (const l of listeners) {
+    if (l.listen.port === 0) continue;
+    const address = formatAddress(l.listen);
+    const first = seen.get(address);
+    if (first) return { path: l.path, message: `${first} and ${l.what} both listen on ${address} (each needs its own port)` };
+    seen.set(address, l.what);
+  }
+  return undefined;
+}
 
 /**
  * The first route whose name (its `name`, else its listen address) another route already has, with
