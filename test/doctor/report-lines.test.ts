@@ -25,6 +25,12 @@ describe('reproduce lines', () => {
     expect(r.note).toMatch(/cannot use a key in the OS keychain/);
   });
 
+  it('regression: for an upstream on 127.0.0.1:18443 the suggested route listened on that same port (in use); now on 18444', () => {
+    const r = reproduceLines({ ...base, host: '127.0.0.1', port: 18443, identity: { id: 'k1', store: { kind: 'keychain' } } });
+    expect(r.proxy).toBe(`keyport proxy --route '127.0.0.1:18444=127.0.0.1:18443,identity=k1,ca=/etc/ca root.pem'`);
+    expect(r.curl).toMatch(/ 'http:\/\/127\.0\.0\.1:18444\/v1\/items\?x=1'$/);
+  });
+
   it('a token key: openssl through the pkcs11 engine, curl through the proxy', () => {
     const r = reproduceLines({ ...base, identity: { id: 'k2', store: { kind: 'pkcs11', module: '/usr/lib/softhsm/libsofthsm2.so', token: 'my token' } } });
     expect(r.openssl).toMatch(/^keyport export k2 --chain > k2-chain\.pem && openssl s_client .* -engine pkcs11 -keyform engine -key pkcs11:token=my%20token$/);

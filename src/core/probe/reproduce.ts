@@ -1,8 +1,13 @@
 import type { Reproduce } from '../../shared/probe-report';
 import type { ProbeIdentity } from './identity';
 
-/** The loopback address a reproduce line suggests for the Keyport proxy route curl goes through. */
-export const REPRODUCE_PROXY_LISTEN = '127.0.0.1:18443';
+/**
+ * The loopback address a reproduce line suggests for the Keyport proxy route curl goes through:
+ * 18443, or 18444 for an upstream on port 18443 (a loopback one would already hold it).
+ */
+function proxyListen(upstreamPort: number): string {
+  return `127.0.0.1:${upstreamPort === 18443 ? 18444 : 18443}`;
+}
 
 /** What the reproduce lines are made from. */
 export interface ReproduceInput {
@@ -42,9 +47,10 @@ export function reproduceLines(r: ReproduceInput): Reproduce {
     const curl = ['curl', '-v', ...caArgs('--cacert', r.caFiles), ...connectTo, ...method, ...headers, `https://${urlHost}${r.path}`];
     return { openssl: line(openssl), curl: line(curl), ...(note ? { note } : {}) };
   }
-  const route = [`${REPRODUCE_PROXY_LISTEN}=${hostPort}`, `identity=${id.id}`, ...r.caFiles.slice(0, 1).map((f) => `ca=${f}`), ...(r.servername ? [`servername=${r.servername}`] : [])];
+  const listen = proxyListen(r.port);
+  const route = [`${listen}=${hostPort}`, `identity=${id.id}`, ...r.caFiles.slice(0, 1).map((f) => `ca=${f}`), ...(r.servername ? [`servername=${r.servername}`] : [])];
   const proxy = ['keyport', 'proxy', '--route', route.join(',')];
-  const curl = ['curl', '-v', '-H', `Host: ${hostPort}`, ...method, ...headers, `http://${REPRODUCE_PROXY_LISTEN}${r.path}`];
+  const curl = ['curl', '-v', '-H', `Host: ${hostPort}`, ...method, ...headers, `http://${listen}${r.path}`];
   return { openssl: prefix + line(openssl), curl: line(curl), proxy: line(proxy), ...(note ? { note } : {}) };
 }
 
