@@ -65,6 +65,13 @@ describe('audit log', () => {
     }
   });
 
+  it('regression: entries came in the order sessions ended while their time is when they started; now by that time', async () => {
+    const log = new AuditLog(dir);
+    for (const i of [3, 1, 2]) log.append(entry(i)); // a long session 1 ends after the short 2 and 3
+    log.close();
+    expect((await readAudit(dir)).map((e) => e.identity)).toEqual(['id-1', 'id-2', 'id-3']);
+  });
+
   it('filters with --since (a time or a duration) and skips a torn last line', async () => {
     const log = new AuditLog(dir);
     log.append(entry(1, '2026-01-01T00:00:00.000Z'));

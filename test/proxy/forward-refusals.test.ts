@@ -197,9 +197,12 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     const r = await curl(['-x', `http://127.0.0.1:${httpPort}`, `https://localhost:${nginx.port}/whoami`]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/405/);
+    expect(await raw(httpPort, 'CONNECT api.example:443 HTTP/1.1\r\nHost: api.example:443\r\n\r\n')).toContain('ask for http://api.example/... through it');
     const answer = await raw(httpPort, `CONNECT localhost:${nginx.port} HTTP/1.1\r\nHost: localhost:${nginx.port}\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed/);
-    expect(answer).toContain(`does not tunnel CONNECT localhost:${nginx.port}: ask for http://localhost/... through it`);
+    // Regression: the sentence dropped the port (http://localhost/... reached 443) and the answer had no code header.
+    expect(answer).toContain(`does not tunnel CONNECT localhost:${nginx.port}: ask for http://localhost:${nginx.port}/... through it`);
+    expect(answer).toMatch(/\r\nx-keyport-error: KEYPORT_PROXY_CONNECT_REFUSED\r\n/);
     const originForm = await raw(httpPort, 'GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     expect(originForm).toMatch(/^HTTP\/1\.1 400/);
   });
@@ -211,7 +214,7 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     const [status] = JSON.parse(st.stdout) as Array<{ routes: Array<Record<string, unknown>>; httpProxy: Record<string, unknown> }>;
     expect(status!.routes[0]).toMatchObject({ route: 'web', listen: `127.0.0.1:${routePort}`, upstream: `127.0.0.1:${nginx.port}` });
     expect(status!.routes[0]!.total as number).toBeGreaterThanOrEqual(1);
-    expect(status!.httpProxy.errors).toMatchObject({ KEYPORT_PROXY_HOST_NOT_ROUTED: 2, KEYPORT_PROXY_CONNECT_REFUSED: 2 });
+    expect(status!.httpProxy.errors).toMatchObject({ KEYPORT_PROXY_HOST_NOT_ROUTED: 2, KEYPORT_PROXY_CONNECT_REFUSED: 3 });
     expect(status!.httpProxy.lastError).toMatchObject({ code: 'KEYPORT_PROXY_CONNECT_REFUSED', message: expect.stringMatching(/^Keyport's HTTP proxy does not tunnel CONNECT localhost:\d+: ask for http:/) });
     const text = await cli(['proxy', '--status']);
     expect(text.stdout).toMatch(/^ROUTE\s+LISTEN/);
@@ -313,6 +316,10 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(ca.code).toBe(6);
     expect(ca.stderr.trim().split('\n')).toHaveLength(1);
     expect(ca.stderr).toMatch(new RegExp(`^keyport: route 127\\.0\\.0\\.1:${port}: Cannot read CA file /no/such/ca\\.pem: .*\\[KEYPORT_FILE_UNREADABLE\\]$`, 'm'));
+    // Regression: a PIN file that cannot be read was found only at the first connection needing it.
+    const pinFile = await cli(['--pin-file', '/no/such/pin', 'proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=${id}`]);
+    expect(pinFile.code).toBe(6);
+    expect(pinFile.stderr.trim()).toMatch(/^keyport: Cannot read the PIN file \/no\/such\/pin: ENOENT.*\[KEYPORT_FILE_UNREADABLE\]$/);
     // Regression: a CA file holding no certificate (a key, a web page) was taken, and the route then
     // reset every connection without a word; now it is refused at start, as a missing file is.
     const keyAsCa = await cli(['proxy', '--route', `127.0.0.1:${port}=127.0.0.1:${nginx.port},identity=${id},ca=${clientKeyFile}`]);

@@ -138,7 +138,7 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     const shown = await runCli(['--pkcs11-module', hsm.module, 'show', id, '--json'], { dataDir: data.path, env });
     expect(shown.code).toBe(0);
     expect(await readFile(path.join(data.path, 'proxy.yaml'), 'utf8')).toBe(before);
-    expect((await routes(['remove', 'prefix'])).code).toBe(0);
+    expect(await routes(['remove', 'prefix'])).toMatchObject({ code: 0, stdout: 'Removed route prefix\n' });
   });
 
   it('startConfiguredProxy serves the saved routes and picks up a route added or moved while it runs', async () => {

@@ -104,6 +104,9 @@ describe('failures are typed errors with one clear sentence', () => {
     const err = await failure(connect(opts(port)));
     expect(err?.code).toBe('KEYPORT_TLS_CONNECT_FAILED');
     expect(err?.message).toMatch(/Cannot connect to 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    // Regression: an IPv6 address read as "::1:PORT".
+    const v6 = await failure(connect({ ...opts(port), host: '::1' }));
+    expect(v6?.message).toMatch(new RegExp(`^Cannot connect to \\[::1\\]:${port}: `));
   });
 
   it('refuses a TLS 1.2 server without extended master secret', async () => {

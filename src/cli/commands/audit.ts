@@ -92,5 +92,11 @@ export function registerAuditCommands(program: Command): void {
     .command('remove')
     .description('forget a saved route (a running daemon or app stops it)')
     .argument('<name>', 'the route name or its listen address')
-    .action(dataDirAction(async ([name], _o, dataDir) => removeSavedRoute(dataDir, name!)));
+    .option('--json', 'print JSON')
+    .action(
+      dataDirAction<{ json?: boolean }>(async ([name], o, dataDir) => {
+        await removeSavedRoute(dataDir, name!);
+        print({ removed: name }, o.json === true, () => `Removed route ${name}\n`);
+      }),
+    );
 }

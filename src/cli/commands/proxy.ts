@@ -76,7 +76,7 @@ function describe(e: ProxyEvent): string {
     case 'listening':
       return `route ${e.route}: listening on ${e.address} -> ${e.upstream}`;
     case 'reloaded':
-      return `configuration reloaded (${e.routes} routes)`;
+      return `configuration reloaded (${e.routes} route${e.routes === 1 ? '' : 's'})`;
     case 'reload-failed':
       return `reload refused, the running configuration stays: ${e.message} [${e.code}]`;
     case 'start-failed':
@@ -145,6 +145,8 @@ export function registerProxyCommands(program: Command): void {
         // The CLI caches no PIN (they come from --pin-file or KEYPORT_PIN at each login), so its vault
         // only remembers refused PINs and says when one is missing: nothing to lock or to expire.
         const fallback = pinFallback(globals);
+        // A PIN file that cannot be read is said now, not at the first connection that needs it.
+        if (globals.pinFile) await readSecretFile(globals.pinFile, 'PIN');
         const vault = new PinVault({ ...(fallback ? { fallback } : {}), onPinRequired: (t) => say({ type: 'pin-required', ...t }) });
         await withKeyport(
           cmd,

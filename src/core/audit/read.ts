@@ -6,7 +6,7 @@ import { AUDIT_FILE } from './log';
 import { AuditEntrySchema, type AuditEntry } from './schema';
 
 /**
- * The audit entries in `dataDir`, oldest first, rotated files included; with `since`, only entries
+ * The audit entries in `dataDir`, by the time their sessions started, rotated files included; with `since`, only entries
  * at or after it. Lines that are not entries (a torn last line after a crash) are skipped.
  */
 export async function readAudit(dataDir: string, since?: Date): Promise<AuditEntry[]> {
@@ -22,7 +22,8 @@ export async function readAudit(dataDir: string, since?: Date): Promise<AuditEnt
       if (entry && (!since || Date.parse(entry.time) >= since.getTime())) entries.push(entry);
     }
   }
-  return entries;
+  // Entries are written when a session ends, and their time is when it started.
+  return entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
 
 /** Parses `--since`: an ISO 8601 time, or a duration back from now such as 30m, 2h, 7d. */

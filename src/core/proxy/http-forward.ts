@@ -177,11 +177,11 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
   }
 
   private onConnect(req: IncomingMessage, socket: Socket): void {
-    const sentence = `Keyport's HTTP proxy does not tunnel CONNECT ${req.url ?? ''}: ask for http://${hostOnly(req.url)}/... through it (Keyport adds TLS and your identity), or use a TCP route (keyport proxy --route).`;
+    const sentence = `Keyport's HTTP proxy does not tunnel CONNECT ${req.url ?? ''}: ask for http://${httpAuthority(req.url)}/... through it (Keyport adds TLS and your identity), or use a TCP route (keyport proxy --route).`;
     this.stats.error('KEYPORT_PROXY_CONNECT_REFUSED', sentence);
     socket.on('error', () => socket.destroy()); // clients reset after reading the refusal
     const body = `${sentence}\n`;
-    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\ncontent-type: text/plain\r\nx-keyport-error: KEYPORT_PROXY_CONNECT_REFUSED\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -331,6 +331,7 @@ function refuse(res: ServerResponse, status: number, code: string, sentence: str
   res.end(body);
 }
 
-function hostOnly(authority: string | undefined): string {
-  return (authority ?? 'host').replace(/:\d+$/, '');
+/** A CONNECT target as the http:// authority that reaches the same https server through Keyport (443 is its default). */
+function httpAuthority(authority: string | undefined): string {
+  return (authority ?? 'host').replace(/:443$/, '');
 }

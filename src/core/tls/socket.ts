@@ -352,11 +352,17 @@ export class KeyportTlsSocket extends TransportSocket {
 
   private onTransportError(e: Error): void {
     const { connecting } = this.options;
-    this.fail(transportError(e, `${this.cfg.host}:${this.cfg.port}`, { connecting, dataReceived: this.dataReceived, trace: this.recorder.events }));
+    this.fail(transportError(e, this.where, { connecting, dataReceived: this.dataReceived, trace: this.recorder.events }));
+  }
+
+  /** host:port as messages write it ([::1]:443 for an IPv6 address). */
+  private get where(): string {
+    const { host, port } = this.cfg;
+    return `${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   private onTimeout(): void {
-    this.fail(handshakeTimeout(`${this.cfg.host}:${this.cfg.port}`, this.options.timeoutMs, this.handshake.step));
+    this.fail(handshakeTimeout(this.where, this.options.timeoutMs, this.handshake.step));
   }
 
   /** Ends the connection with `e`, telling the server why when we can. */
