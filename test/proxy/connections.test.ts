@@ -6,9 +6,10 @@
  * Plus the PIN vault on its own (memory only, idle expiry, lock now).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +195,32 @@ describe.skipIf(missing)('route connections: half-close, idle timeout, connectio
     } finally {
       await own.stop();
       await whoami.stop();
+    }
+  });
+
+  it('regression: an alpn=h2 route to a server without HTTP/2 failed as "closed without close_notify" only; now the line says it took none of the protocols offered', async () => {
+    // A TLS server that takes no ALPN protocol and drops the connection at the HTTP/2 preface.
+    const server = await ca.issueServer({ sans: ['DNS:localhost'], ec: true });
+    const plain = tls.createServer({ key: await readFile(server.keyFile), cert: server.chainPem, ca: await readFile(ca.rootFile), requestCert: true, rejectUnauthorized: true }, (s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => s.destroy());
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const port = await freePort();
+    const upstream = (plain.address() as net.AddressInfo).port;
+    const own = await startProxyCli(data.path, ['--route', `127.0.0.1:${port}=127.0.0.1:${upstream},identity=conn-alice,ca=${ca.rootFile},servername=localhost,alpn=h2,name=h2`], { env: backend.env });
+    try {
+      const sock = net.connect(port, '127.0.0.1', () => sock.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
+      sock.on('error', () => undefined);
+      sock.resume();
+      const said = () => /^keyport proxy: route h2: The upstream closed the connection without close_notify; the stream may be cut\. The upstream agreed on none of the ALPN protocols the route offers \(h2\): does it speak them\? \[KEYPORT_TLS_CLOSED\]$/m.test(own.proc.output());
+      await waitUntil(said, { what: 'the hint', timeoutMs: 5000 }).catch((e: Error) => {
+        throw new Error(`${e.message}: ${own.proc.output()}`);
+      });
+      sock.destroy();
+    } finally {
+      await own.stop();
+      await new Promise((resolve) => plain.close(resolve));
     }
   });
 

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { SessionCache } from '../tls';
+import { SessionCache, type KeyportTlsSocket } from '../tls';
 import type { AuditLog } from '../audit';
 import { readCaFiles } from './ca-files';
 import type { IdentityResolver } from './identity-resolver';
@@ -163,8 +163,23 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
         stats.bytesDown += n;
       },
     });
-    s.finish(outcome.result, outcome.message);
+    s.finish(outcome.result, outcome.message && withAlpnHint(outcome.message, this.target, s.socket));
   }
+}
+
+/**
+ * A failed session's message, with a hint when the route offered ALPN protocols and the upstream
+ * took none of them (an h2 route to a server without HTTP/2 just sees the server close).
+ */
+function withAlpnHint(message: string, target: UpstreamTarget, socket: KeyportTlsSocket): string {
+  if (!target.alpn?.length) return message;
+  let agreed: string | undefined;
+  try {
+    agreed = socket.tlsInfo.alpn;
+  } catch {
+    return message; // the handshake did not finish: not about ALPN
+  }
+  return agreed ? message : `${message} The upstream agreed on none of the ALPN protocols the route offers (${target.alpn.join(', ')}): does it speak them?`;
 }
 
 /** Whether a ticket of `a` may serve `b`: the same server, reached by the same name, trusted through the same CA files. */
