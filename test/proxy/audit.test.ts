@@ -72,6 +72,11 @@ describe('audit log', () => {
     expect((await readAudit(dir)).map((e) => e.identity)).toEqual(['id-1', 'id-2', 'id-3']);
   });
 
+  it('regression: an audit.log that could not be read (a directory) read as "no sessions yet"; now it is said', async () => {
+    await fs.mkdir(path.join(dir, 'audit.log'));
+    await expect(readAudit(dir)).rejects.toThrow(/^Cannot read the audit log .*audit\.log: EISDIR/);
+  });
+
   it('filters with --since (a time or a duration) and skips a torn last line', async () => {
     const log = new AuditLog(dir);
     log.append(entry(1, '2026-01-01T00:00:00.000Z'));

@@ -16,7 +16,7 @@ export async function readAudit(dataDir: string, since?: Date): Promise<AuditEnt
     .sort((a, b) => rotationIndex(b) - rotationIndex(a));
   const entries: AuditEntry[] = [];
   for (const name of names) {
-    const text = await fs.readFile(path.join(path.dirname(base), name), 'utf8').catch(() => '');
+    const text = await readLog(path.join(path.dirname(base), name));
     for (const line of text.split('\n')) {
       const entry = parseLine(line);
       if (entry && (!since || Date.parse(entry.time) >= since.getTime())) entries.push(entry);
@@ -24,6 +24,16 @@ export async function readAudit(dataDir: string, since?: Date): Promise<AuditEnt
   }
   // Entries are written when a session ends, and their time is when it started.
   return entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+}
+
+/** A log file's text; one rotated away meanwhile reads as empty, and one that cannot be read is said. */
+async function readLog(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new KeyportError('KEYPORT_FILE_UNREADABLE', `Cannot read the audit log ${file}: ${(e as Error).message}.`);
+  }
 }
 
 /** Parses `--since`: an ISO 8601 time, or a duration back from now such as 30m, 2h, 7d. */
