@@ -79,9 +79,15 @@ describe.skipIf(missing)('saved routes and startConfiguredProxy', () => {
     // A forward proxy written into proxy.yaml by hand is listed too (JSON stays the routes only).
     const file = path.join(data.path, 'proxy.yaml');
     const saved = await readFile(file, 'utf8');
-    await writeFile(file, `${saved}httpProxy:\n  listen: 127.0.0.1:${await freePort()}\n  rules:\n    - host: "*.svc.internal"\n      identity: ${id}\n      port: 8443\n`);
+    await writeFile(file, `# hand-written: keep me\n${saved}httpProxy:\n  listen: 127.0.0.1:${await freePort()}\n  rules:\n    - host: "*.svc.internal" # the cluster\n      identity: ${id}\n      port: 8443\n`);
     expect((await routes(['list'])).stdout).toMatch(new RegExp(`^HTTP proxy on 127\\.0\\.0\\.1:\\d+ \\(edited in proxy\\.yaml\\):\nHOST +PORT +IDENTITY\n\\*\\.svc\\.internal +8443 +${id}$`, 'm'));
     expect(JSON.parse((await routes(['list', '--json'])).stdout)).toHaveLength(1);
+    // Regression: routes add and remove rewrote the whole file, dropping what was written by hand.
+    expect((await routes(['add', `127.0.0.1:${await freePort()}=127.0.0.1:1,identity=${id},name=later`])).code).toBe(0);
+    expect((await routes(['remove', 'later'])).code).toBe(0);
+    const kept = await readFile(file, 'utf8');
+    expect(kept).toMatch(/^# hand-written: keep me\n/);
+    expect(kept).toContain('- host: "*.svc.internal" # the cluster\n');
     await writeFile(file, saved);
     const gone = await routes(['remove', 'nope']);
     expect(gone.code).toBe(3);

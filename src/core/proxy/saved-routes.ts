@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { Document, parseDocument } from 'yaml';
 import { KeyportError } from '../../shared/errors';
 import { writeFileAtomic } from '../identities/atomic-file';
 import { findByIdOrLabel } from '../identities/lookup';
@@ -73,7 +73,7 @@ export async function findSavedRoute(dataDir: string, name: string): Promise<Rou
 export async function addSavedRoute(dataDir: string, route: RouteConfig): Promise<void> {
   const config = await loadSavedRoutes(dataDir);
   refuseTaken(config.routes, route);
-  await saveRoutes(dataDir, { ...config, routes: [...config.routes, route] });
+  await saveRoutes(dataDir, [...config.routes, route]);
 }
 
 /**
@@ -85,7 +85,7 @@ export async function replaceSavedRoute(dataDir: string, name: string, route: Ro
   const at = config.routes.findIndex((r) => isNamed(r, name));
   if (at < 0) throw notFound(name);
   refuseTaken(config.routes.filter((_, i) => i !== at), route);
-  await saveRoutes(dataDir, { ...config, routes: config.routes.map((r, i) => (i === at ? route : r)) });
+  await saveRoutes(dataDir, config.routes.map((r, i) => (i === at ? route : r)));
 }
 
 /** Removes the route with this name or listen address. */
@@ -93,7 +93,7 @@ export async function removeSavedRoute(dataDir: string, name: string): Promise<v
   const config = await loadSavedRoutes(dataDir);
   const routes = config.routes.filter((r) => !isNamed(r, name));
   if (routes.length === config.routes.length) throw notFound(name);
-  await saveRoutes(dataDir, { ...config, routes });
+  await saveRoutes(dataDir, routes);
 }
 
 function isNamed(r: RouteConfig, name: string): boolean {
@@ -119,12 +119,16 @@ function notFound(name: string): KeyportError {
   return new KeyportError('KEYPORT_NOT_FOUND', `No saved route is named ${name} (it may have been removed meanwhile): list the routes again.`);
 }
 
-async function saveRoutes(dataDir: string, config: ProxyConfig): Promise<void> {
+/**
+ * Writes `routes` as the file's routes: only that list is rewritten, so what the user wrote by hand
+ * around it (comments, the httpProxy section) stays as written.
+ */
+async function saveRoutes(dataDir: string, routes: RouteConfig[]): Promise<void> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const asWritten = {
-    ...config,
-    routes: config.routes.map((r) => ({ ...r, listen: formatAddress(r.listen), upstream: formatAddress(r.upstream) })),
-    ...(config.httpProxy ? { httpProxy: { ...config.httpProxy, listen: formatAddress(config.httpProxy.listen) } } : {}),
-  };
-  await writeFileAtomic(savedRoutesFile(dataDir), `# Keyport proxy routes (the keyport proxy --config format)\n${stringify(asWritten)}`);
+  const file = savedRoutesFile(dataDir);
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  const doc = text === undefined ? new Document({}) : parseDocument(text);
+  if (text === undefined) doc.commentBefore = ' Keyport proxy routes (the keyport proxy --config format)';
+  doc.set('routes', routes.map((r) => ({ ...r, listen: formatAddress(r.listen), upstream: formatAddress(r.upstream) })));
+  await writeFileAtomic(file, doc.toString());
 }
