@@ -105,6 +105,9 @@ describe.skipIf(missing)('keyport proxy with a token identity: token host faults
     await waitUntil(() => /needs its PIN/.test(proxy.proc.output()), { what: 'the PIN event', timeoutMs: 5000 });
     expect(proxy.proc.output()).toMatch(/keyport proxy: token "[^"]+" needs its PIN: connections that need it fail until the proxy is started with --pin-file FILE or KEYPORT_PIN \[KEYPORT_PIN_REQUIRED\]/);
     expect((await routeStatus(proxy)).errors).toMatchObject({ KEYPORT_PIN_REQUIRED: 1 });
+    // Regression: the CLI's line told the user to "enter it in Keyport", which only the app can take.
+    await waitUntil(() => /needs its PIN and none is cached/.test(proxy.proc.output()), { what: 'the failed session line', timeoutMs: 5000 });
+    expect(proxy.proc.output()).toMatch(/^keyport proxy: route \S+: Token "[^"]+" needs its PIN and none is cached: start the proxy again with --pin-file FILE or KEYPORT_PIN set\. \[KEYPORT_PIN_REQUIRED\]$/m);
     await proxy.stop();
     const audit = JSON.parse((await runCli(['audit', '--json'], { dataDir: data.path })).stdout) as Array<{ result: string }>;
     expect(audit.at(-1)).toMatchObject({ result: 'KEYPORT_PIN_REQUIRED' });

@@ -33,6 +33,7 @@ export function registerDaemonCommand(program: Command): void {
       const vault = new PinVault({
         ...(fallback ? { fallback } : {}),
         onPinRequired: (t) => void process.stdout.write(`${new Date().toISOString()} pin-required token=${JSON.stringify(t.token)}\n`),
+        howToGivePin: 'start keyport daemon again with --pin-file FILE or KEYPORT_PIN set',
       });
       try {
         await withKeyport(cmd, (k) => runDaemon(k, globals.dataDir ?? defaultDataDir(), o), vault);

@@ -147,7 +147,11 @@ export function registerProxyCommands(program: Command): void {
         const fallback = pinFallback(globals);
         // A PIN file that cannot be read is said now, not at the first connection that needs it.
         if (globals.pinFile) await readSecretFile(globals.pinFile, 'PIN');
-        const vault = new PinVault({ ...(fallback ? { fallback } : {}), onPinRequired: (t) => say({ type: 'pin-required', ...t }) });
+        const vault = new PinVault({
+          ...(fallback ? { fallback } : {}),
+          onPinRequired: (t) => say({ type: 'pin-required', ...t }),
+          howToGivePin: 'start the proxy again with --pin-file FILE or KEYPORT_PIN set',
+        });
         await withKeyport(
           cmd,
           async (keyport) => {

@@ -16,6 +16,8 @@ export interface PinVaultOptions {
   fallback?: PinSource;
   /** Told when a token needs a PIN nobody gave (the app turns this into a prompt). */
   onPinRequired?: (token: TokenRef) => void;
+  /** How the user gives a missing PIN, ending the error's sentence; the CLI has no "enter it in Keyport". */
+  howToGivePin?: string;
   /** Ends every token login (the proxy restarts the token host), run by lock() and the idle timeout. */
   onLock?: () => Promise<void>;
 }
@@ -53,7 +55,7 @@ export class PinVault {
     this.opts.onPinRequired?.(token);
     throw new KeyportError(
       'KEYPORT_PIN_REQUIRED',
-      `Token "${token.token}" needs its PIN and none is cached: enter it in Keyport, or start the proxy with --pin-file FILE or KEYPORT_PIN set.`,
+      `Token "${token.token}" needs its PIN and none is cached: ${this.opts.howToGivePin ?? 'enter it in Keyport, or start the proxy with --pin-file FILE or KEYPORT_PIN set'}.`,
     );
   };
 
