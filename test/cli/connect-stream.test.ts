@@ -18,6 +18,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBackend } from '../testbed/backend';
 import { createTestCa, type IssuedCert, type TestCa } from '../testbed/ca';
+import { stdoutFailure } from '../../src/cli/commands/tls';
 import { ExitCode } from '../../src/cli/exit-codes';
 import { CLI_BUNDLE, runCli } from '../testbed/cli';
 import { startKeyring, type Keyring } from '../testbed/keyring';
@@ -189,7 +190,7 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
     });
   }
 
-  it('a reader that leaves after the first chunk (`| head -c`) ends the connection quietly, exit 0', async () => {
+  it('a reader that leaves after the first chunk (`| head -c`) ends the connection quietly, exit 0 (regression: on a socket stdout the write failed with ECONNRESET, not EPIPE, and connect exited 6; flaky in CI)', async () => {
     const r = await connectTo('pipe', (child) => child.stdout!.once('data', () => child.stdout!.destroy()));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^keyport: connected to /)]);
@@ -255,5 +256,14 @@ describe.skipIf(missing)('keyport connect streams the whole answer', () => {
     } finally {
       await new Promise((resolve) => bare.close(resolve));
     }
+  });
+});
+
+describe('a failed write to stdout', () => {
+  const failed = (code: string) => Object.assign(new Error(`${code}: write`), { code });
+  it('regression: a reader gone from a socket stdout (ECONNRESET) failed the command as EPIPE never did; both mean the reader left', () => {
+    expect(stdoutFailure(failed('EPIPE'))).toBeUndefined();
+    expect(stdoutFailure(failed('ECONNRESET'))).toBeUndefined();
+    expect(stdoutFailure(failed('ENOSPC'))?.code).toBe('KEYPORT_FILE_UNWRITABLE');
   });
 });

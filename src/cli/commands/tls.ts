@@ -157,8 +157,12 @@ function stdoutWriter(socket: KeyportTlsSocket): (chunk: Buffer) => void {
   };
 }
 
-/** Why a write to stdout failed: nothing when the reader left (EPIPE, as `| head`), else the error to exit with. */
-function stdoutFailure(e: unknown): KeyportError | undefined {
-  if ((e as NodeJS.ErrnoException).code === 'EPIPE') return undefined;
+/**
+ * Why a write to stdout failed: nothing when the reader left (EPIPE, as `| head`; ECONNRESET when
+ * stdout is a socket, as a parent's spawn() gives, closed with our bytes unread), else the error to exit with.
+ */
+export function stdoutFailure(e: unknown): KeyportError | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EPIPE' || code === 'ECONNRESET') return undefined;
   return new KeyportError('KEYPORT_FILE_UNWRITABLE', `Cannot write the server's data to stdout: ${(e as Error).message}.`);
 }
