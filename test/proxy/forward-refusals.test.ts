@@ -101,6 +101,9 @@ describe.skipIf(missing)('keyport proxy: forward proxy, status, audit and refusa
     expect(r.stdout).toContain('CN=forward-alice');
     const posted = await curl(['-x', `http://127.0.0.1:${httpPort}`, '--data-binary', 'hello through the forward proxy', `http://localhost:${nginx.port}/echo`]);
     expect(posted.stdout).toBe('hello through the forward proxy');
+    // Regression: a fully qualified name (final dot) matched the rule, then failed: "getaddrinfo ENOTFOUND localhost.".
+    const dotted = await curl(['-x', `http://127.0.0.1:${httpPort}`, `http://localhost.:${nginx.port}/whoami`]);
+    expect({ stdout: dotted.stdout.includes('CN=forward-alice'), stderr: dotted.stderr }).toEqual({ stdout: true, stderr: '' });
   });
 
   it('regression: headers the Connection header names went on to the upstream and back to the client; now dropped both ways (RFC 9110 §7.6.1)', async () => {

@@ -200,7 +200,9 @@ export class HttpForwardProxy extends Listener<HttpProxyConfig, LoadedRule[], ht
     if (url.protocol !== 'http:') {
       return refuse(res, 400, 'KEYPORT_INVALID_REQUEST', `Ask for http://${url.host}${url.pathname} through Keyport: it makes the https connection itself.`);
     }
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    // A fully qualified name's final dot (localhost.) names the same host; SNI and the certificate
+    // check want it without (RFC 6066 §3), and the resolver may not know the dotted form.
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
     const rule = this.rules.find((r) => hostMatches(r.host, host));
     if (!rule) {
       const sentence = `Host ${host} matches no rule of this Keyport proxy; add a rule (host=PATTERN,identity=ID) to reach it.`;
