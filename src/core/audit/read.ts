@@ -14,16 +14,17 @@ export async function readAudit(dataDir: string, since?: Date): Promise<AuditEnt
   const names = (await fs.readdir(dataDir).catch(() => [] as string[]))
     .filter((n) => n === AUDIT_FILE || /^audit\.log\.\d+$/.test(n))
     .sort((a, b) => rotationIndex(b) - rotationIndex(a));
-  const entries: AuditEntry[] = [];
+  const timed: Array<{ at: number; entry: AuditEntry }> = [];
   for (const name of names) {
     const text = await readLog(path.join(path.dirname(base), name));
     for (const line of text.split('\n')) {
       const entry = parseLine(line);
-      if (entry && (!since || Date.parse(entry.time) >= since.getTime())) entries.push(entry);
+      const at = entry ? Date.parse(entry.time) : NaN;
+      if (entry && (!since || at >= since.getTime())) timed.push({ at, entry });
     }
   }
   // Entries are written when a session ends, and their time is when it started.
-  return entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  return timed.sort((a, b) => a.at - b.at).map((t) => t.entry);
 }
 
 /** A log file's text; one rotated away meanwhile reads as empty, and one that cannot be read is said. */

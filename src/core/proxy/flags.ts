@@ -7,7 +7,8 @@ import { HttpProxySchema, HttpRuleSchema, RouteSchema, type HttpProxyConfig, typ
 /** Option names of `--route` and `--http-rule` strings and the schema fields they fill. */
 const ROUTE_KEYS: Record<string, string> = { identity: 'identity', ca: 'ca', servername: 'servername', alpn: 'alpn', limit: 'maxConnections', idle: 'idleTimeout', name: 'name' };
 const RULE_KEYS: Record<string, string> = { host: 'host', identity: 'identity', ca: 'ca', port: 'port' };
-/** Fields that take a whole number; idleTimeout also takes a duration (90s), which the schema reads. */
+/** Fields whose digits are a number; of those, idleTimeout also takes a duration (90s), which the schema reads. */
+const NUMBERS = new Set(['maxConnections', 'idleTimeout', 'port']);
 const WHOLE_NUMBERS = new Set(['maxConnections', 'port']);
 const LISTS = new Set(['ca', 'alpn']);
 
@@ -44,17 +45,17 @@ function options(parts: string[], keys: Record<string, string>, option: string, 
   const out: Record<string, unknown> = {};
   for (const part of parts) {
     const eq = part.indexOf('=');
-    const field = eq > 0 ? keys[part.slice(0, eq)] : undefined;
+    const key = part.slice(0, eq);
+    const field = eq > 0 ? keys[key] : undefined;
     if (!field) {
       throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `${option} "${flag}": "${part}" is not one of ${Object.keys(keys).map((k) => `${k}=`).join(', ')}.`);
     }
-    const key = part.slice(0, eq);
     const value = part.slice(eq + 1);
     if (WHOLE_NUMBERS.has(field) && !/^\d+$/.test(value)) {
       throw new KeyportError('KEYPORT_INVALID_ARGUMENT', `${option} "${flag}": ${key}= takes a whole number, not "${value}".`);
     }
     if (LISTS.has(field)) out[field] = [...((out[field] as string[] | undefined) ?? []), value];
-    else out[field] = (WHOLE_NUMBERS.has(field) || field === 'idleTimeout') && /^\d+$/.test(value) ? Number(value) : value;
+    else out[field] = NUMBERS.has(field) && /^\d+$/.test(value) ? Number(value) : value;
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { ProxyService, type ProxyOptions } from './service';
 export { ProxyService, type ProxyEvent, type ProxyOptions } from './service';
 export { parseProxyConfig, loadProxyConfigFile } from './config-file';
 export { parseRouteFlag, parseHttpRuleFlag, parseHttpProxyFlags } from './flags';
-export { configClash, formatAddress, routeName, sameNamedRoute, ProxyConfigSchema, type ProxyConfig, type ProxyConfigInput, type RouteConfig, type HttpRule, type HttpProxyConfig } from './schema';
+export { configClash, formatAddress, routeName, ProxyConfigSchema, type ProxyConfig, type ProxyConfigInput, type RouteConfig, type HttpRule, type HttpProxyConfig } from './schema';
 export { PinVault, type PinVaultOptions, type TokenRef } from './pin-vault';
 export { fetchProxyStatus, runningProxies } from './state-file';
 export { runSavedRoutes, startConfiguredProxy, type SavedRoutesRunner } from './saved-runner';

@@ -143,9 +143,11 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
       stats.active--;
       if (this.open.size < this.config.maxConnections) this.fullReported = false;
     });
+    // This connection's settings: a reload meanwhile is for the next ones.
+    const { target } = this;
     let session;
     try {
-      session = await openUpstream(this.target, { resolver: this.deps.resolver, sessions: this.sessions, stats, audit: this.deps.audit, onFailure: this.deps.onFailure });
+      session = await openUpstream(target, { resolver: this.deps.resolver, sessions: this.sessions, stats, audit: this.deps.audit, onFailure: this.deps.onFailure });
     } catch {
       client.destroy(); // counted and audited by openUpstream
       return;
@@ -163,7 +165,7 @@ export class TcpRoute extends Listener<RouteConfig, Buffer[], Server> {
         stats.bytesDown += n;
       },
     });
-    s.finish(outcome.result, outcome.message && withAlpnHint(outcome.message, this.target, s.socket));
+    s.finish(outcome.result, outcome.message && withAlpnHint(outcome.message, target, s.socket));
   }
 }
 
